@@ -1,0 +1,17 @@
+using CompliancePortal.Core.ApiKeys;
+using Microsoft.EntityFrameworkCore;
+
+namespace CompliancePortal.Core.Data;
+
+/// <summary>
+/// The portal's EF Core model. The ledger itself (audit_log and its helpers) is created by the
+/// reviewed SQL in the migrations project, not modelled here: EF cannot express partitions,
+/// triggers or grants, and the ledger is written only through <c>LedgerAppender</c>.
+/// </summary>
+public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : DbContext(options)
+{
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);
+}

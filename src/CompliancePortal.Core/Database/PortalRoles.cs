@@ -1,0 +1,46 @@
+using Npgsql;
+
+namespace CompliancePortal.Core.Database;
+
+/// <summary>The two connection strings the portal uses: the owner runs migrations and partition
+/// upkeep; the application role (INSERT and SELECT on the ledger only) serves everything else.</summary>
+public sealed record PortalConnections(string App, string Owner);
+
+/// <summary>
+/// Creates the database and its two roles on a cluster the portal controls (the embedded one,
+/// or a test cluster). On a managed server a DBA creates them once with the same names.
+/// </summary>
+public static class PortalRoles
+{
+    public const string Owner = "cp_owner";
+    public const string App = "cp_app";
+
+    public static async Task<PortalConnections> EnsureDatabaseAsync(string adminConnectionString, string database, CancellationToken ct = default)
+    {
+        await using (var admin = new NpgsqlConnection(adminConnectionString))
+        {
+            await admin.OpenAsync(ct);
+            await ExecuteAsync(admin, $"""
+                DO $$ BEGIN
+                  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{Owner}') THEN CREATE ROLE {Owner} LOGIN; END IF;
+                  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{App}') THEN CREATE ROLE {App} LOGIN; END IF;
+                END $$;
+                """, ct);
+            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", admin);
+            exists.Parameters.Add(new() { Value = database });
+            if (await exists.ExecuteScalarAsync(ct) is null)
+                await ExecuteAsync(admin, $"CREATE DATABASE \"{database}\" OWNER {Owner} ENCODING 'UTF8'", ct);
+        }
+        var builder = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = database, Pooling = true };
+        builder.Username = Owner;
+        var owner = builder.ConnectionString;
+        builder.Username = App;
+        return new PortalConnections(builder.ConnectionString, owner);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}

@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CompliancePortal.Core.Ledger;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace CompliancePortal.Core.FileLog;
+
+/// <summary>
+/// The seed's file tier: every committed ledger entry as one JSON line in a daily file
+/// (audit-YYYY-MM-DD.jsonl, by the entry's UTC receive date). It follows the ledger by seq
+/// after commit instead of sitting in the ingest path, so it never slows or blocks ingest, holds
+/// exactly the committed entries, and after a crash resumes from the last complete line.
+/// A line is the entry's canonical JSON with previous_hash and current_hash added at the end.
+/// </summary>
+public sealed class FileLogWriter(
+    NpgsqlDataSource dataSource,
+    LedgerCommitSignal committed,
+    string folder,
+    ILogger<FileLogWriter> logger) : BackgroundService
+{
+    private const int PageSize = 5000;
+
+    public string Folder { get; } = folder;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        Directory.CreateDirectory(Folder);
+        var last = RecoverLastSeq();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                int written;
+                do
+                {
+                    (written, last) = await AppendPageAsync(last, stoppingToken);
+                } while (written == PageSize);
+                await committed.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "File log is behind the ledger; retrying");
+                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task<(int Written, long Last)> AppendPageAsync(long after, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "SELECT seq, created_at, canonical, previous_hash, current_hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
+        cmd.Parameters.Add(new() { Value = after });
+        cmd.Parameters.Add(new() { Value = PageSize });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var count = 0;
+        var last = after;
+        FileStream? file = null;
+        string? fileDay = null;
+        try
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var seq = reader.GetInt64(0);
+                var day = reader.GetDateTime(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+                if (day != fileDay)
+                {
+                    if (file is not null) await file.DisposeAsync();
+                    file = new FileStream(PathFor(day), FileMode.Append, FileAccess.Write, FileShare.Read);
+                    fileDay = day;
+                }
+                var canonical = reader.GetFieldValue<byte[]>(2);
+                await file!.WriteAsync(canonical.AsMemory(0, canonical.Length - 1), ct);
+                await file.WriteAsync(Encoding.UTF8.GetBytes(
+                    $",\"previous_hash\":\"{reader.GetString(3)}\",\"current_hash\":\"{reader.GetString(4)}\"}}\n"), ct);
+                last = seq;
+                count++;
+            }
+        }
+        finally
+        {
+            if (file is not null)
+            {
+                await file.FlushAsync(CancellationToken.None);
+                await file.DisposeAsync();
+            }
+        }
+        return (count, last);
+    }
+
+    private string PathFor(string day) => Path.Combine(Folder, $"audit-{day}.jsonl");
+
+    /// <summary>The seq of the last complete line in the newest file; a torn last line is cut off.</summary>
+    private long RecoverLastSeq()
+    {
+        var newest = Directory.GetFiles(Folder, "audit-*.jsonl").OrderDescending(StringComparer.Ordinal).ToList();
+        foreach (var path in newest)
+        {
+            // Only the tail is read: one line is at most one event (64 KiB) plus its envelope.
+            using var f = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+            var offset = Math.Max(0, f.Length - 256 * 1024);
+            f.Position = offset;
+            var bytes = new byte[f.Length - offset];
+            f.ReadExactly(bytes);
+            var end = bytes.Length;
+            if (end > 0 && bytes[end - 1] != (byte)'\n')
+            {
+                end = Array.LastIndexOf(bytes, (byte)'\n') + 1;
+                f.SetLength(offset + end);
+                logger.LogWarning("Cut a torn last line from {Path}", path);
+            }
+            if (end == 0) continue;
+            var start = end >= 2 ? Array.LastIndexOf(bytes, (byte)'\n', end - 2) + 1 : 0;
+            using var doc = JsonDocument.Parse(bytes.AsMemory(start, end - start));
+            return doc.RootElement.GetProperty("seq").GetInt64();
+        }
+        return 0;
+    }
+}

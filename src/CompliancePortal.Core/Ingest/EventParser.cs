@@ -1,0 +1,301 @@
+using System.Buffers;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using CompliancePortal.Core.Ledger;
+
+namespace CompliancePortal.Core.Ingest;
+
+public enum BodyFormat { Json, NdJson }
+
+/// <summary>One refused event: its NDJSON line (1-based) or array index (0-based) and why.</summary>
+public sealed record IngestError(int? Line, int? Index, string Error, bool TooLarge = false);
+
+public sealed record ParseResult(IReadOnlyList<LedgerEvent> Events, IReadOnlyList<IngestError> Errors);
+
+/// <summary>
+/// Turns a request body (one JSON object, a JSON array of objects, or NDJSON) into validated
+/// ledger events. It reports every bad event, not just the first, and never partially accepts:
+/// callers store nothing when <see cref="ParseResult.Errors"/> is not empty.
+/// </summary>
+public static partial class EventParser
+{
+    /// <summary>Top-level fields that form the envelope; everything else is the event's data.</summary>
+    private static readonly HashSet<string> Envelope =
+        ["log_type", "event", "timestamp", "event_id", "user_id", "ip_address", "session_id"];
+
+    private static readonly JsonDocumentOptions EventOptions = new()
+    {
+        MaxDepth = IngestLimits.MaxDepth,
+        AllowDuplicateProperties = false,
+    };
+
+    private static readonly JsonDocumentOptions ArrayOptions = new()
+    {
+        MaxDepth = IngestLimits.MaxDepth + 1,
+        AllowDuplicateProperties = false,
+    };
+
+    public static ParseResult Parse(ReadOnlyMemory<byte> body, BodyFormat format, DateTimeOffset receivedAt)
+    {
+        receivedAt = CanonicalEntry.ToMicroseconds(receivedAt);
+        var events = new List<LedgerEvent>();
+        var errors = new List<IngestError>();
+        if (format == BodyFormat.NdJson) ParseNdJson(body, receivedAt, events, errors);
+        else ParseJson(body, receivedAt, events, errors);
+
+        if (errors.Count == 0 && events.Count == 0)
+            errors.Add(new IngestError(null, null, "the body holds no events"));
+        if (errors.Count == 0) FindRepeatedEventIds(events, errors);
+        return new ParseResult(errors.Count == 0 ? events : [], errors);
+    }
+
+    private static void ParseNdJson(ReadOnlyMemory<byte> body, DateTimeOffset receivedAt, List<LedgerEvent> events, List<IngestError> errors)
+    {
+        var line = 0;
+        var rest = body;
+        while (!rest.IsEmpty)
+        {
+            line++;
+            var end = rest.Span.IndexOf((byte)'\n');
+            var text = end < 0 ? rest : rest[..end];
+            rest = end < 0 ? ReadOnlyMemory<byte>.Empty : rest[(end + 1)..];
+            if (!text.IsEmpty && text.Span[^1] == (byte)'\r') text = text[..^1];
+            if (text.Span.Trim(" \t"u8).IsEmpty) continue;
+
+            if (text.Length > IngestLimits.MaxEventBytes)
+            {
+                errors.Add(new IngestError(line, null, TooLargeMessage(text.Length), TooLarge: true));
+                continue;
+            }
+            try
+            {
+                using var doc = JsonDocument.Parse(text, EventOptions);
+                AddEvent(doc.RootElement, receivedAt, events, errors, line, null);
+            }
+            catch (JsonException ex)
+            {
+                errors.Add(new IngestError(line, null, DescribeJsonError(ex)));
+            }
+        }
+    }
+
+    private static void ParseJson(ReadOnlyMemory<byte> body, DateTimeOffset receivedAt, List<LedgerEvent> events, List<IngestError> errors)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(body, ArrayOptions);
+        }
+        catch (JsonException ex)
+        {
+            errors.Add(new IngestError(null, null, DescribeJsonError(ex)));
+            return;
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind == JsonValueKind.Array)
+            {
+                var index = 0;
+                foreach (var element in root.EnumerateArray())
+                {
+                    var size = JsonMarshal.GetRawUtf8Value(element).Length;
+                    if (size > IngestLimits.MaxEventBytes)
+                        errors.Add(new IngestError(null, index, TooLargeMessage(size), TooLarge: true));
+                    else if (Depth(element) > IngestLimits.MaxDepth)
+                        errors.Add(new IngestError(null, index, DepthMessage));
+                    else
+                        AddEvent(element, receivedAt, events, errors, null, index);
+                    index++;
+                }
+            }
+            else
+            {
+                var size = JsonMarshal.GetRawUtf8Value(root).Length;
+                if (size > IngestLimits.MaxEventBytes)
+                    errors.Add(new IngestError(null, null, TooLargeMessage(size), TooLarge: true));
+                else if (Depth(root) > IngestLimits.MaxDepth)
+                    errors.Add(new IngestError(null, null, DepthMessage));
+                else
+                    AddEvent(root, receivedAt, events, errors, null, null);
+            }
+        }
+    }
+
+    private static void AddEvent(JsonElement element, DateTimeOffset receivedAt, List<LedgerEvent> events,
+        List<IngestError> errors, int? line, int? index)
+    {
+        var problem = TryBuildEvent(element, receivedAt, out var e);
+        if (problem is null) events.Add(e!);
+        else errors.Add(new IngestError(line, index, problem));
+    }
+
+    /// <summary>Returns why the element is not a valid event, or null and the event.</summary>
+    private static string? TryBuildEvent(JsonElement element, DateTimeOffset receivedAt, out LedgerEvent? result)
+    {
+        result = null;
+        if (element.ValueKind != JsonValueKind.Object)
+            return $"an event must be a JSON object, not {Describe(element.ValueKind)}";
+
+        var raw = JsonMarshal.GetRawUtf8Value(element);
+        if (raw.IndexOf(@"\u0000"u8) >= 0 && ContainsNulCharacter(element))
+            return "the event contains a \\u0000 character, which cannot be stored";
+
+        string? logType = null, name = null, eventId = null, userId = null, ip = null, session = null;
+        DateTimeOffset? timestamp = null;
+        foreach (var property in element.EnumerateObject())
+        {
+            var problem = property.Name switch
+            {
+                "log_type" => RequiredText(property, 50, out logType),
+                "event" => RequiredText(property, IngestLimits.MaxEventNameLength, out name),
+                "timestamp" => ParseTimestamp(property.Value, out timestamp),
+                "event_id" => OptionalText(property, IngestLimits.MaxIdLength, out eventId),
+                "user_id" => OptionalText(property, IngestLimits.MaxUserIdLength, out userId),
+                "ip_address" => OptionalText(property, IngestLimits.MaxIpAddressLength, out ip),
+                "session_id" => OptionalText(property, IngestLimits.MaxSessionIdLength, out session),
+                "level" => CheckLevel(property.Value),
+                _ => null,
+            };
+            if (problem is not null) return problem;
+        }
+        if (logType is null) return "log_type is required";
+        if (!LogTypes.IsKnown(logType))
+            return $"unknown log_type '{logType}'; expected one of {string.Join(", ", LogTypes.All)}";
+        if (name is null) return "event is required";
+
+        byte[] data;
+        try
+        {
+            data = WriteData(element);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            return "the event contains text that is not valid Unicode (e.g. an unpaired surrogate escape)";
+        }
+        result = new LedgerEvent(logType, name, timestamp, eventId, userId, ip, session, data, receivedAt);
+        return null;
+    }
+
+    /// <summary>The event minus its envelope, values written through exactly as received.</summary>
+    private static byte[] WriteData(JsonElement element)
+    {
+        var buffer = new ArrayBufferWriter<byte>(JsonMarshal.GetRawUtf8Value(element).Length);
+        using (var writer = new Utf8JsonWriter(buffer, CanonicalEntry.WriterOptions))
+        {
+            writer.WriteStartObject();
+            foreach (var property in element.EnumerateObject())
+            {
+                if (Envelope.Contains(property.Name)) continue;
+                property.WriteTo(writer);
+            }
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static string? RequiredText(JsonProperty property, int maxLength, out string? value)
+    {
+        value = null;
+        if (property.Value.ValueKind != JsonValueKind.String)
+            return $"{property.Name} must be a string, not {Describe(property.Value.ValueKind)}";
+        value = property.Value.GetString()!;
+        if (value.Length == 0 || string.IsNullOrWhiteSpace(value)) return $"{property.Name} must not be empty";
+        if (value.Length > maxLength) return $"{property.Name} is longer than {maxLength} characters";
+        return null;
+    }
+
+    private static string? OptionalText(JsonProperty property, int maxLength, out string? value)
+    {
+        value = null;
+        if (property.Value.ValueKind == JsonValueKind.Null) return null;
+        return RequiredText(property, maxLength, out value);
+    }
+
+    private static string? CheckLevel(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+            return $"level must be a string, not {Describe(value.ValueKind)}";
+        var level = value.GetString()!;
+        return LogLevels.IsKnown(level) ? null : $"unknown level '{level}'; expected one of {string.Join(", ", LogLevels.All)}";
+    }
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$")]
+    private static partial Regex IsoTimestamp();
+
+    private static string? ParseTimestamp(JsonElement value, out DateTimeOffset? timestamp)
+    {
+        timestamp = null;
+        if (value.ValueKind == JsonValueKind.Null) return null;
+        if (value.ValueKind != JsonValueKind.String)
+            return $"timestamp must be an ISO-8601 string, not {Describe(value.ValueKind)}";
+        var text = value.GetString()!;
+        var match = IsoTimestamp().Match(text);
+        if (!match.Success)
+            return $"timestamp '{Truncate(text)}' is not ISO-8601 with a zone (e.g. 2024-10-08T10:32:45.123456Z)";
+        // .NET parses at most 7 fraction digits; the ledger keeps 6 (microseconds).
+        var fraction = match.Groups[2].Value;
+        var normalized = fraction.Length > 7 ? text.Replace("." + fraction, "." + fraction[..7], StringComparison.Ordinal) : text;
+        if (!DateTimeOffset.TryParse(normalized, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var parsed))
+            return $"timestamp '{Truncate(text)}' is not a valid date and time";
+        timestamp = CanonicalEntry.ToMicroseconds(parsed);
+        return null;
+    }
+
+    private static void FindRepeatedEventIds(List<LedgerEvent> events, List<IngestError> errors)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < events.Count; i++)
+        {
+            var id = events[i].EventId;
+            if (id is not null && !seen.Add(id))
+                errors.Add(new IngestError(null, i, $"event_id '{Truncate(id)}' appears more than once in this request"));
+        }
+    }
+
+    private static bool ContainsNulCharacter(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => element.GetString()!.Contains('\0'),
+        JsonValueKind.Object => element.EnumerateObject().Any(p => p.Name.Contains('\0') || ContainsNulCharacter(p.Value)),
+        JsonValueKind.Array => element.EnumerateArray().Any(ContainsNulCharacter),
+        _ => false,
+    };
+
+    private static int Depth(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => 1 + element.EnumerateObject().Select(p => Depth(p.Value)).DefaultIfEmpty(0).Max(),
+        JsonValueKind.Array => 1 + element.EnumerateArray().Select(Depth).DefaultIfEmpty(0).Max(),
+        _ => 0,
+    };
+
+    private const string DepthMessage = "the event nests deeper than the limit of 32 levels";
+
+    private static string TooLargeMessage(int size) =>
+        $"the event is {size} bytes, over the limit of {IngestLimits.MaxEventBytes} bytes (64 KiB) per event";
+
+    private static string DescribeJsonError(JsonException ex)
+    {
+        if (ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase)) return DepthMessage;
+        if (ex.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
+            return $"a property name appears twice in one object{Position(ex)}";
+        return $"malformed JSON{Position(ex)}: {ex.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0]}";
+    }
+
+    private static string Position(JsonException ex) =>
+        ex.LineNumber is { } l ? $" at line {l + 1}, byte {ex.BytePositionInLine + 1}" : "";
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+
+    private static string Truncate(string text) => text.Length <= 60 ? text : text[..60] + "…";
+}

@@ -1,0 +1,134 @@
+using System.Data;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Npgsql;
+
+namespace CompliancePortal.Core.Ledger;
+
+public sealed record ChainHead(
+    [property: JsonPropertyName("seq")] long Seq,
+    [property: JsonPropertyName("hash")] string Hash);
+
+/// <summary>The answer of a verification run, in the shape the API and CLI print.</summary>
+public sealed record VerificationResult(
+    [property: JsonPropertyName("intact")] bool Intact,
+    [property: JsonPropertyName("entries")] long Entries,
+    [property: JsonPropertyName("head")] ChainHead Head,
+    [property: JsonPropertyName("first_bad_seq")] long? FirstBadSeq,
+    [property: JsonPropertyName("reason")] string Reason);
+
+/// <summary>
+/// Recomputes the chain from the stored rows alone: every seq in order with none missing, every
+/// previous_hash equal to the entry before's current_hash, every current_hash equal to
+/// SHA-256(previous_hash ‖ canonical), every queryable column equal to what the canonical bytes
+/// say, and the head row equal to the last entry (so a removed tail is seen too).
+/// </summary>
+public static class LedgerVerifier
+{
+    public static async Task<VerificationResult> VerifyAsync(NpgsqlDataSource dataSource, CancellationToken ct = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        // One snapshot for the rows and the head, so concurrent appends cannot look like a break.
+        await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        var head = await ReadHeadAsync(connection, ct);
+
+        long entries = 0;
+        long expectedSeq = 1;
+        var previous = ChainHash.Genesis;
+        await using (var cmd = new NpgsqlCommand(
+            """
+            SELECT seq, created_at, "timestamp", log_type, event, user_id, ip_address, session_id, source,
+                   event_id, previous_hash, current_hash, canonical,
+                   event_data = (convert_from(canonical, 'UTF8')::jsonb -> 'data') AS data_matches
+            FROM audit_log
+            WHERE seq <= $1
+            ORDER BY seq
+            """, connection))
+        {
+            cmd.Parameters.Add(new() { Value = head.Seq });
+            await using var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var row = StoredRow.Read(reader);
+                if (row.Seq != expectedSeq)
+                {
+                    return row.Seq < expectedSeq
+                        ? Broken(entries, head, row.Seq, $"entry {row.Seq} is stored more than once")
+                        : Broken(entries, head, expectedSeq, $"entry {expectedSeq} is missing (the next stored entry is {row.Seq})");
+                }
+                if (row.PreviousHash != previous)
+                    return Broken(entries, head, row.Seq, $"entry {row.Seq}'s previous_hash does not match entry {row.Seq - 1}'s current_hash");
+                if (ChainHash.Compute(previous, row.Canonical) != row.CurrentHash)
+                    return Broken(entries, head, row.Seq, $"entry {row.Seq}'s current_hash does not match its canonical bytes");
+                var mismatch = row.FindColumnMismatch();
+                if (mismatch is not null)
+                    return Broken(entries, head, row.Seq, $"entry {row.Seq}'s {mismatch} column differs from its hashed canonical bytes");
+                previous = row.CurrentHash;
+                entries++;
+                expectedSeq++;
+            }
+        }
+
+        await using (var beyond = new NpgsqlCommand("SELECT min(seq) FROM audit_log WHERE seq > $1", connection))
+        {
+            beyond.Parameters.Add(new() { Value = head.Seq });
+            if (await beyond.ExecuteScalarAsync(ct) is long extra)
+                return Broken(entries, head, extra, $"entry {extra} is stored beyond the chain head ({head.Seq})");
+        }
+        if (entries != head.Seq)
+            return Broken(entries, head, expectedSeq, $"entry {expectedSeq} is missing (the chain head is at {head.Seq})");
+        if (head.Hash != previous)
+            return Broken(entries, head, head.Seq, $"the chain head's hash does not match entry {head.Seq}");
+        return new VerificationResult(true, entries, head, null, entries == 0 ? "the ledger is empty" : "every entry recomputes");
+    }
+
+    public static async Task<ChainHead> ReadHeadAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT seq, hash FROM ledger_head WHERE id = 1", connection);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) throw new InvalidOperationException("ledger_head has no row");
+        return new ChainHead(reader.GetInt64(0), reader.GetString(1));
+    }
+
+    private static VerificationResult Broken(long entries, ChainHead head, long seq, string reason) =>
+        new(false, entries, head, seq, reason);
+
+    private sealed record StoredRow(
+        long Seq, DateTime CreatedAt, DateTime Timestamp, string LogType, string Event, string? UserId,
+        string? IpAddress, string? SessionId, string Source, string? EventId, string PreviousHash,
+        string CurrentHash, byte[] Canonical, bool DataMatches)
+    {
+        public static StoredRow Read(NpgsqlDataReader r) => new(
+            r.GetInt64(0), r.GetDateTime(1), r.GetDateTime(2), r.GetString(3), r.GetString(4),
+            NullableString(r, 5), NullableString(r, 6), NullableString(r, 7), r.GetString(8), NullableString(r, 9),
+            r.GetString(10), r.GetString(11), r.GetFieldValue<byte[]>(12), !r.IsDBNull(13) && r.GetBoolean(13));
+
+        private static string? NullableString(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+        /// <summary>Names the first column whose value the canonical bytes do not confirm, or null.</summary>
+        public string? FindColumnMismatch()
+        {
+            if (!DataMatches) return "event_data";
+            JsonDocument doc;
+            try { doc = JsonDocument.Parse(Canonical); }
+            catch (JsonException) { return "canonical"; }
+            using (doc)
+            {
+                var c = doc.RootElement;
+                string? Text(string name) =>
+                    c.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+                if (!c.TryGetProperty("seq", out var seq) || !seq.TryGetInt64(out var s) || s != Seq) return "seq";
+                if (Text("received_at") != CanonicalEntry.FormatTime(new DateTimeOffset(CreatedAt, TimeSpan.Zero))) return "created_at";
+                if (Text("timestamp") != CanonicalEntry.FormatTime(new DateTimeOffset(Timestamp, TimeSpan.Zero))) return "timestamp";
+                if (Text("log_type") != LogType) return "log_type";
+                if (Text("event") != Event) return "event";
+                if (Text("source") != Source) return "source";
+                if (Text("event_id") != EventId) return "event_id";
+                if (Text("user_id") != UserId) return "user_id";
+                if (Text("ip_address") != IpAddress) return "ip_address";
+                if (Text("session_id") != SessionId) return "session_id";
+                return null;
+            }
+        }
+    }
+}

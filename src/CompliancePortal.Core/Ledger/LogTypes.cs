@@ -1,0 +1,26 @@
+namespace CompliancePortal.Core.Ledger;
+
+/// <summary>The record types the ledger accepts: the seed's five plus positions and communications.</summary>
+public static class LogTypes
+{
+    public const string Trade = "TRADE";
+    public const string Risk = "RISK";
+    public const string System = "SYSTEM";
+    public const string Nav = "NAV";
+    public const string Compliance = "COMPLIANCE";
+    public const string Position = "POSITION";
+    public const string Communication = "COMMUNICATION";
+
+    public static readonly IReadOnlyList<string> All =
+        [Trade, Risk, System, Nav, Compliance, Position, Communication];
+
+    public static bool IsKnown(string value) => All.Contains(value, StringComparer.Ordinal);
+}
+
+/// <summary>The seed's log levels, kept in an event's optional <c>level</c> field.</summary>
+public static class LogLevels
+{
+    public static readonly IReadOnlyList<string> All = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
+
+    public static bool IsKnown(string value) => All.Contains(value, StringComparer.Ordinal);
+}

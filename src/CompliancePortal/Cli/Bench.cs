@@ -1,0 +1,11 @@
+namespace CompliancePortal.Cli;
+
+/// <summary>Benchmarks: placeholder until the ingest benchmark lands.</summary>
+public static class Bench
+{
+    public static Task<int> RunAsync(string[] args, IConfiguration configuration)
+    {
+        Console.Error.WriteLine("usage: bench ingest --events N");
+        return Task.FromResult(64);
+    }
+}

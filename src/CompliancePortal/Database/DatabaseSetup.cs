@@ -1,0 +1,73 @@
+using CompliancePortal.Core.Data;
+using CompliancePortal.Core.Database;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace CompliancePortal.Database;
+
+/// <summary>
+/// Wires the portal to PostgreSQL. With ConnectionStrings:Portal set, the portal uses that
+/// database (ConnectionStrings:PortalOwner, if set, runs migrations; otherwise Portal does).
+/// With neither, it starts its own private cluster under Embedded:Folder (default .data/pg).
+/// </summary>
+public static class DatabaseSetup
+{
+    public const string MigrationsAssembly = "CompliancePortal.Migrations";
+
+    public static async Task AddPortalDatabaseAsync(this WebApplicationBuilder builder)
+    {
+        var connections = await ResolveConnectionsAsync(builder.Configuration, builder.Environment.ContentRootPath);
+        builder.Services.AddSingleton(connections.Value);
+        if (connections.Embedded is { } embedded) builder.Services.AddSingleton(embedded);
+
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connections.Value.App).Build());
+        builder.Services.AddDbContextFactory<PortalDbContext>(o => o.UseNpgsql(connections.Value.App));
+        // First hosted service: the schema is current before the ledger writer or the server starts.
+        builder.Services.AddHostedService<DatabaseStartup>();
+    }
+
+    /// <summary>The configured connections, or a started embedded cluster's.</summary>
+    public static async Task<(PortalConnections Value, EmbeddedPostgres? Embedded)> ResolveConnectionsAsync(
+        IConfiguration configuration, string contentRoot, CancellationToken ct = default)
+    {
+        var app = configuration.GetConnectionString("Portal");
+        if (!string.IsNullOrWhiteSpace(app))
+            return (new PortalConnections(app, configuration.GetConnectionString("PortalOwner") ?? app), null);
+
+        var folder = Path.Combine(contentRoot, configuration["Embedded:Folder"] ?? ".data/pg");
+        var embedded = await EmbeddedPostgres.StartAsync(folder, ct);
+        var database = configuration["Embedded:Database"] ?? "compliance";
+        return (await PortalRoles.EnsureDatabaseAsync(embedded.AdminConnectionString, database, ct), embedded);
+    }
+
+    /// <summary>Applies pending migrations as the owner role and makes the coming months' partitions.</summary>
+    public static async Task MigrateAsync(PortalConnections connections, CancellationToken ct = default)
+    {
+        var options = new DbContextOptionsBuilder<PortalDbContext>()
+            .UseNpgsql(connections.Owner, o => o.MigrationsAssembly(MigrationsAssembly))
+            .Options;
+        await using (var db = new PortalDbContext(options))
+            await db.Database.MigrateAsync(ct);
+
+        await using var connection = new NpgsqlConnection(connections.Owner);
+        await connection.OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand("SELECT ledger_ensure_partitions()", connection);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
+
+/// <summary>Runs the migrations at start-up and stops an embedded cluster at shutdown.</summary>
+internal sealed class DatabaseStartup(PortalConnections connections, IServiceProvider services, ILogger<DatabaseStartup> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await DatabaseSetup.MigrateAsync(connections, ct);
+        logger.LogInformation("Database schema is current");
+    }
+
+    public async Task StopAsync(CancellationToken ct)
+    {
+        if (services.GetService<EmbeddedPostgres>() is { } embedded)
+            await embedded.StopAsync();
+    }
+}

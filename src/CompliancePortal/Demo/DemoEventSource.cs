@@ -1,0 +1,133 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using CompliancePortal.Core.ApiKeys;
+using CompliancePortal.Core.Ledger;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+
+namespace CompliancePortal.Demo;
+
+/// <summary>
+/// A stand-in for the firm's trading, risk and NAV systems: it posts a realistic trading day
+/// through the public ingest API (the same path a real source uses), first the morning so far,
+/// then a steady live stream. Every event carries an event_id, so the resilience handler's
+/// retries never store anything twice.
+/// </summary>
+public sealed class DemoEventSource(
+    IOptions<DemoOptions> options,
+    ApiKeyStore keys,
+    IServer server,
+    IHostApplicationLifetime lifetime,
+    IHttpClientFactory httpClients,
+    TimeProvider time,
+    ILogger<DemoEventSource> logger) : BackgroundService
+{
+    public const string KeyName = "demo";
+    public const string HttpClientName = "demo-source";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var demo = options.Value;
+        await keys.UpsertAsync(KeyName, demo.ApiKey!, [.. LogTypes.All], canVerify: true, stoppingToken);
+        if (!await WaitForStartAsync(stoppingToken)) return;
+
+        using var http = httpClients.CreateClient(HttpClientName);
+        http.BaseAddress = new Uri(ServerAddress());
+        http.DefaultRequestHeaders.Add("X-Api-Key", demo.ApiKey);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var events = new DemoEvents(Environment.TickCount);
+        var n = 0;
+        try
+        {
+            await BackfillAsync(http, events, run, () => ++n, stoppingToken);
+            var delay = TimeSpan.FromSeconds(1 / Math.Max(0.1, demo.EventsPerSecond));
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await Task.Delay(delay, time, stoppingToken);
+                var e = events.Next(time.GetUtcNow());
+                e["event_id"] = $"demo-{run}-{++n}";
+                await PostAsync(http, new StringContent(e.ToJsonString(), Encoding.UTF8, "application/json"), stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Today's session so far (from 13:30 UTC, the US open), posted as NDJSON in batches.</summary>
+    private async Task BackfillAsync(HttpClient http, DemoEvents events, string run, Func<int> next, CancellationToken ct)
+    {
+        var count = options.Value.Backfill;
+        if (count <= 0) return;
+        var now = time.GetUtcNow();
+        var open = new DateTimeOffset(now.Date.AddHours(13.5), TimeSpan.Zero);
+        if (open > now) open = now.AddHours(-6);
+        var step = (now - open) / count;
+        var body = new StringBuilder();
+        for (var i = 0; i < count; i++)
+        {
+            var e = events.Next(open + step * i);
+            e["event_id"] = $"demo-{run}-{next()}";
+            body.Append(e.ToJsonString()).Append('\n');
+            if ((i + 1) % 100 == 0 || i == count - 1)
+            {
+                await PostAsync(http, new StringContent(body.ToString(), Encoding.UTF8, "application/x-ndjson"), ct);
+                body.Clear();
+            }
+        }
+        logger.LogInformation("Demo source posted {Count} events of today's session", count);
+    }
+
+    private async Task PostAsync(HttpClient http, HttpContent content, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await http.PostAsync("/api/v1/events", content, ct);
+            if (!response.IsSuccessStatusCode)
+                logger.LogWarning("Demo post refused: {Status} {Body}", (int)response.StatusCode, await response.Content.ReadAsStringAsync(ct));
+        }
+        catch (HttpRequestException ex)
+        {
+            logger.LogWarning(ex, "Demo post failed");
+        }
+    }
+
+    private async Task<bool> WaitForStartAsync(CancellationToken ct)
+    {
+        var started = new TaskCompletionSource();
+        using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        try
+        {
+            await started.Task.WaitAsync(ct);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private string ServerAddress()
+    {
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.Ordinal))
+            ?? server.Features.Get<IServerAddressesFeature>()?.Addresses.First()
+            ?? throw new InvalidOperationException("the server has no address");
+        return address.Replace("://0.0.0.0", "://127.0.0.1").Replace("://[::]", "://127.0.0.1").Replace("://+", "://127.0.0.1").Replace("://*", "://127.0.0.1");
+    }
+}
+
+public static class DemoSetup
+{
+    public static void AddDemoSource(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section)
+            .PostConfigure(o => o.ApiKey ??= ApiKeyStore.NewKey());
+        if (!builder.Configuration.GetValue(DemoOptions.Section + ":Enabled", true)) return;
+        builder.Services.AddHttpClient(DemoEventSource.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler())
+            .AddStandardResilienceHandler();
+        builder.Services.AddHostedService<DemoEventSource>();
+    }
+}

@@ -1,0 +1,19 @@
+namespace CompliancePortal.Demo;
+
+/// <summary>Configuration section "Demo": the demo source that posts a trading day through the public API.</summary>
+public sealed class DemoOptions
+{
+    public const string Section = "Demo";
+
+    /// <summary>On by default so a new machine shows a living portal; set false in production.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The demo API key (all log types, verification). A random one per start when unset.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Events the demo posts per second once the morning's backlog is in.</summary>
+    public double EventsPerSecond { get; set; } = 4;
+
+    /// <summary>Events of "today so far" posted at start-up.</summary>
+    public int Backfill { get; set; } = 300;
+}

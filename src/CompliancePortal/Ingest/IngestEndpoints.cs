@@ -1,0 +1,105 @@
+using System.Buffers;
+using System.Text.Json.Serialization;
+using CompliancePortal.Core.ApiKeys;
+using CompliancePortal.Core.Ingest;
+using CompliancePortal.Core.Ledger;
+
+namespace CompliancePortal.Ingest;
+
+public sealed record IngestReceipt(
+    [property: JsonPropertyName("seq")] long Seq,
+    [property: JsonPropertyName("hash")] string Hash,
+    [property: JsonPropertyName("event_id")] string? EventId,
+    [property: JsonPropertyName("duplicate"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Duplicate);
+
+public sealed record IngestResponse(
+    [property: JsonPropertyName("accepted")] int Accepted,
+    [property: JsonPropertyName("receipts")] IReadOnlyList<IngestReceipt> Receipts);
+
+/// <summary>
+/// POST /api/v1/events: one JSON object, a JSON array or NDJSON. All-or-nothing per request;
+/// the response comes after the events are committed. A retried event_id returns the original
+/// receipt (marked "duplicate": true) and stores nothing.
+/// </summary>
+public static class IngestEndpoints
+{
+    public static void MapIngestApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/v1/events", PostEventsAsync).DisableAntiforgery();
+    }
+
+    private static async Task<IResult> PostEventsAsync(HttpContext http, ApiKeyStore keys, LedgerWriter writer, TimeProvider time)
+    {
+        var receivedAt = time.GetUtcNow();
+        var (key, problem) = await ApiKeyAuthentication.AuthenticateAsync(http, keys);
+        if (problem is not null) return problem;
+
+        var format = FormatOf(http.Request.ContentType);
+        if (format is null)
+            return Problems.UnsupportedMediaType(
+                "Send Content-Type application/json (one object or an array) or application/x-ndjson (one object per line).");
+
+        if (http.Request.ContentLength > IngestLimits.MaxRequestBytes)
+            return Problems.TooLarge($"The request body is {http.Request.ContentLength} bytes, over the limit of {IngestLimits.MaxRequestBytes} bytes (8 MiB) per request.");
+        var body = await ReadBodyAsync(http);
+        if (body is null)
+            return Problems.TooLarge($"The request body is over the limit of {IngestLimits.MaxRequestBytes} bytes (8 MiB) per request.");
+
+        var parsed = EventParser.Parse(body.Value, format.Value, receivedAt);
+        if (parsed.Errors.Count > 0)
+            return Problems.InvalidEvents(parsed.Errors, parsed.Errors.Any(e => e.TooLarge) ? 413 : 400);
+
+        var forbidden = parsed.Events.Select(e => e.LogType).Distinct().Where(t => !key!.LogTypes.Contains(t)).ToList();
+        if (forbidden.Count > 0)
+            return Problems.Forbidden($"This API key may not write log type(s) {string.Join(", ", forbidden)}; it may write {string.Join(", ", key!.LogTypes)}. Nothing was stored.");
+
+        IReadOnlyList<LedgerReceipt> receipts;
+        try
+        {
+            receipts = await writer.AppendAsync(key!.Source, parsed.Events);
+        }
+        catch (LedgerBusyException)
+        {
+            http.Response.Headers.RetryAfter = "1";
+            return Problems.Busy("The ledger writer's queue is full. Nothing was stored; retry after the Retry-After delay.");
+        }
+        catch (LedgerUnavailableException)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            return Problems.Busy("The ledger could not commit this request. Nothing was stored; retry with the same event_ids.");
+        }
+        catch (LedgerRejectedException ex)
+        {
+            return Problems.InvalidEvents([new IngestError(null, null, $"the database refused a value: {ex.Message}")]);
+        }
+
+        return Results.Ok(new IngestResponse(receipts.Count,
+            receipts.Select(r => new IngestReceipt(r.Seq, r.Hash, r.EventId, r.Duplicate)).ToList()));
+    }
+
+    private static BodyFormat? FormatOf(string? contentType)
+    {
+        var mediaType = contentType?.Split(';', 2)[0].Trim().ToLowerInvariant();
+        return mediaType switch
+        {
+            "application/json" => BodyFormat.Json,
+            "application/x-ndjson" or "application/ndjson" or "application/jsonl" => BodyFormat.NdJson,
+            _ => null,
+        };
+    }
+
+    /// <summary>The whole body, or null when it is over the request limit.</summary>
+    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpContext http)
+    {
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(http.Request.ContentLength ?? 16 * 1024, IngestLimits.MaxRequestBytes));
+        var stream = http.Request.Body;
+        while (true)
+        {
+            var memory = buffer.GetMemory(16 * 1024);
+            var read = await stream.ReadAsync(memory, http.RequestAborted);
+            if (read == 0) return buffer.WrittenMemory;
+            buffer.Advance(read);
+            if (buffer.WrittenCount > IngestLimits.MaxRequestBytes) return null;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using CompliancePortal.Core.Ledger;
+using CompliancePortal.Ingest;
+using CompliancePortal.Core.ApiKeys;
+using Npgsql;
+
+namespace CompliancePortal.Ledger;
+
+public static class VerifyEndpoints
+{
+    /// <summary>GET /api/v1/ledger/verify for keys granted verification; GET /healthz for probes.</summary>
+    public static void MapLedgerApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/ledger/verify", async (HttpContext http, ApiKeyStore keys, NpgsqlDataSource db) =>
+        {
+            var (key, problem) = await ApiKeyAuthentication.AuthenticateAsync(http, keys);
+            if (problem is not null) return problem;
+            if (!key!.CanVerify) return Problems.Forbidden("This API key is not granted ledger verification.");
+            return Results.Ok(await LedgerVerifier.VerifyAsync(db, http.RequestAborted));
+        });
+
+        app.MapGet("/healthz", async (NpgsqlDataSource db, LedgerWriter writer, CancellationToken ct) =>
+        {
+            try
+            {
+                await using var connection = await db.OpenConnectionAsync(ct);
+                var head = await LedgerVerifier.ReadHeadAsync(connection, ct);
+                return Results.Ok(new { status = "ok", ledger_head = head, queued_events = writer.QueuedEvents });
+            }
+            catch (NpgsqlException ex)
+            {
+                return Results.Json(new { status = "unavailable", error = ex.Message }, statusCode: 503);
+            }
+        });
+    }
+}
