@@ -57,7 +57,7 @@ public static class DatabaseSetup
 }
 
 /// <summary>Runs the migrations at start-up and stops an embedded cluster at shutdown.</summary>
-internal sealed class DatabaseStartup(PortalConnections connections, IServiceProvider services, ILogger<DatabaseStartup> logger) : IHostedService
+internal sealed class DatabaseStartup(PortalConnections connections, IEnumerable<EmbeddedPostgres> embedded, ILogger<DatabaseStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
@@ -67,7 +67,6 @@ internal sealed class DatabaseStartup(PortalConnections connections, IServicePro
 
     public async Task StopAsync(CancellationToken ct)
     {
-        if (services.GetService<EmbeddedPostgres>() is { } embedded)
-            await embedded.StopAsync();
+        foreach (var cluster in embedded) await cluster.StopAsync();
     }
 }

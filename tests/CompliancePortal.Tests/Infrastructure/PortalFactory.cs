@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CompliancePortal.Tests.Infrastructure;
+
+/// <summary>
+/// The real portal (Program) on a test database, with the demo source off and the file log in a
+/// temporary folder. <see cref="UseRealServer"/> puts it on Kestrel at a real loopback port
+/// (for browsers and SignalR clients); otherwise requests go through the in-memory test server.
+/// </summary>
+public sealed class PortalFactory(TestDatabase database, Action<IWebHostBuilder>? configure = null) : WebApplicationFactory<Program>
+{
+    public const string ApiKey = "test-key-all-types";
+
+    public string FileLogFolder { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "cp-filelog-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public TestDatabase Database => database;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseContentRoot(RepositoryRoot.Path);
+        builder.UseSetting("ConnectionStrings:Portal", database.Connections.App);
+        builder.UseSetting("ConnectionStrings:PortalOwner", database.Connections.Owner);
+        builder.UseSetting("Demo:Enabled", "false");
+        builder.UseSetting("Demo:ApiKey", ApiKey);
+        builder.UseSetting("FileLog:Folder", FileLogFolder);
+        builder.UseSetting("Urls", "http://127.0.0.1:0");
+        configure?.Invoke(builder);
+    }
+
+    public IServiceProvider ServicesAfterStart => Services;
+}
+
+public static class PortalFactoryExtensions
+{
+    /// <summary>Stores an API key with the given grants (as the Admin page would) and returns it.</summary>
+    public static async Task<string> CreateKeyAsync(this PortalFactory factory, string name, string[] logTypes, bool canVerify = false)
+    {
+        var key = "test-" + name + "-" + Guid.NewGuid().ToString("N")[..8];
+        var store = factory.Services.GetRequiredService<CompliancePortal.Core.ApiKeys.ApiKeyStore>();
+        await store.UpsertAsync(name, key, logTypes, canVerify, CancellationToken.None);
+        return key;
+    }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Command 2 of the README: runs every test on a fresh machine with nothing done by hand.
+# Installs what the tests need when it is missing (PostgreSQL server, Debian chromium), builds
+# once, then runs the unit/integration tests (real PostgreSQL started by the tests) and the
+# Playwright browser tests. Prints "N passed, N failed" last and exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing+=(postgresql); fi
+if [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null || {
+    echo "could not install ${missing[*]}: install them with apt-get and run again"; exit 1; }
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+echo "== build"
+dotnet build CompliancePortal.sln -c Release -warnaserror 2>&1 | tail -n 3
+if [ "${PIPESTATUS[0]}" -ne 0 ]; then echo "0 passed, 1 failed"; exit 1; fi
+
+log=$(mktemp)
+status=0
+for project in tests/CompliancePortal.Tests e2e/CompliancePortal.E2E; do
+  echo "== test $project"
+  dotnet test "$project" -c Release --no-build 2>&1 | tee -a "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+done
+
+# dotnet test's summary lines: "Passed!  - Failed:     0, Passed:    16, Skipped: ..."
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+rm -f "$log"
+if [ "$passed" -eq 0 ]; then status=1; fi
+echo "tests: $passed passed, $failed failed"
+exit $status
