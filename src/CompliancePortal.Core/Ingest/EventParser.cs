@@ -277,7 +277,7 @@ public static partial class EventParser
 
     private static string DescribeJsonError(JsonException ex)
     {
-        if (ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase)) return DepthMessage;
+        if (ex.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase)) return DepthMessage;
         if (ex.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
             return $"a property name appears twice in one object{Position(ex)}";
         return $"malformed JSON{Position(ex)}: {ex.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0]}";

@@ -91,7 +91,7 @@ public static class IngestEndpoints
     /// <summary>The whole body, or null when it is over the request limit.</summary>
     private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpContext http)
     {
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(http.Request.ContentLength ?? 16 * 1024, IngestLimits.MaxRequestBytes));
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Clamp(http.Request.ContentLength ?? 16 * 1024, 1, IngestLimits.MaxRequestBytes));
         var stream = http.Request.Body;
         while (true)
         {

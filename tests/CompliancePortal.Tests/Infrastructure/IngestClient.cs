@@ -1,0 +1,47 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace CompliancePortal.Tests.Infrastructure;
+
+/// <summary>Small helpers for talking to the ingest API the way a source system does.</summary>
+public static class IngestClient
+{
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string json, string? key = null) =>
+        SendAsync(client, json, "application/json", key);
+
+    public static Task<HttpResponseMessage> PostNdJsonAsync(this HttpClient client, IEnumerable<string> lines, string? key = null) =>
+        SendAsync(client, string.Join('\n', lines) + "\n", "application/x-ndjson", key);
+
+    public static async Task<HttpResponseMessage> SendAsync(HttpClient client, string body, string contentType, string? key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/events")
+        {
+            Content = new StringContent(body, Encoding.UTF8),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        if (key is not null) request.Headers.Add("X-Api-Key", key);
+        return await client.SendAsync(request);
+    }
+
+    public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response)
+    {
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return doc.RootElement.Clone();
+    }
+
+    /// <summary>A seed-shaped trade event with a unique trade id.</summary>
+    public static string Trade(int n, string? eventId = null, string asset = "QQQ") =>
+        JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["timestamp"] = "2024-10-08T10:32:45.123456Z",
+            ["log_type"] = "TRADE",
+            ["event"] = "trade_executed",
+            ["event_id"] = eventId,
+            ["trade_id"] = $"TRD-2024-10-08-{n:D6}",
+            ["asset"] = asset,
+            ["action"] = "SELL_PUT",
+            ["quantity"] = 5,
+            ["fill_price"] = 8.52,
+        });
+}
