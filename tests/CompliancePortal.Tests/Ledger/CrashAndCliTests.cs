@@ -79,6 +79,17 @@ public sealed class CrashAndCliTests(PostgresFixture postgres)
             Assert.Equal((long)total, await db.ScalarAsync("SELECT count(*) FROM audit_log"));
             Assert.Equal((long)total, await db.ScalarAsync("SELECT count(DISTINCT event_id) FROM audit_log"));
             Assert.True((await LedgerVerifier.VerifyAsync(data)).Intact);
+
+            // The file log resumed where it stopped: every seq once, in order, no torn line.
+            var seqs = new List<long>();
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (seqs.Count < total && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+                seqs = Directory.GetFiles(folder, "audit-*.jsonl").Order().SelectMany(File.ReadAllLines)
+                    .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("seq").GetInt64()).ToList();
+            }
+            Assert.Equal(Enumerable.Range(1, total).Select(n => (long)n), seqs);
         }
     }
 
