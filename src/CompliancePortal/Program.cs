@@ -1,4 +1,5 @@
 using CompliancePortal;
+using CompliancePortal.Accounts;
 using CompliancePortal.Cli;
 using CompliancePortal.Components;
 using CompliancePortal.Core.ApiKeys;
@@ -12,19 +13,26 @@ using MudBlazor.Services;
 if (CommandLine.IsCommand(args)) return await CommandLine.RunAsync(args);
 
 var builder = WebApplication.CreateBuilder(args);
+// Serve package assets (MudBlazor, the Blazor script) when running from build output in any environment.
+builder.WebHost.UseStaticWebAssets();
 builder.Services.AddSingleton(TimeProvider.System);
 await builder.AddPortalDatabaseAsync();
 builder.AddLedger();
 builder.Services.AddSingleton<ApiKeyStore>();
+builder.AddPortalAccounts();
 builder.AddDemoSource();
 builder.Services.AddHostedService<StartupBanner>();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
 
 var app = builder.Build();
-app.MapStaticAssets();
-app.UseStaticFiles();
+app.UseStaticFiles();   // the repository-root wwwroot/, before routing so no page or policy sees these requests
+app.UseRouting();
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
+app.MapStaticAssets().AllowAnonymous();
+app.MapAccountEndpoints();
 app.MapIngestApi();
 app.MapLedgerApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -19,6 +19,8 @@ internal sealed class StartupBanner(IServer server, IHostApplicationLifetime lif
             if (configuration.GetValue("Demo:Enabled", true))
             {
                 Console.WriteLine($"  Demo API key:  {demo.Value.ApiKey}   (all log types + verification)");
+                Console.WriteLine($"  Demo logins (password '{demo.Value.Password}'):");
+                foreach (var (name, role, _) in DemoUsers.All) Console.WriteLine($"    {name,-10} {role}");
                 Console.WriteLine($"  Try:           curl -H 'X-Api-Key: {demo.Value.ApiKey}' {addresses.FirstOrDefault()}/api/v1/ledger/verify");
             }
             Console.WriteLine("===========================================================");

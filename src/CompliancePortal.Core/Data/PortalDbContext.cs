@@ -1,4 +1,6 @@
+using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.ApiKeys;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace CompliancePortal.Core.Data;
@@ -8,10 +10,13 @@ namespace CompliancePortal.Core.Data;
 /// reviewed SQL in the migrations project, not modelled here: EF cannot express partitions,
 /// triggers or grants, and the ledger is written only through <c>LedgerAppender</c>.
 /// </summary>
-public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : DbContext(options)
+public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : IdentityDbContext<PortalUser>(options)
 {
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder);
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);
+    }
 }

@@ -125,6 +125,7 @@ public static class DemoSetup
         builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section)
             .PostConfigure(o => o.ApiKey ??= ApiKeyStore.NewKey());
         if (!builder.Configuration.GetValue(DemoOptions.Section + ":Enabled", true)) return;
+        builder.Services.AddHostedService<DemoUsers>();
         builder.Services.AddHttpClient(DemoEventSource.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler())
             .AddStandardResilienceHandler();

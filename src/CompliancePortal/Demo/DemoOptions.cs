@@ -11,6 +11,9 @@ public sealed class DemoOptions
     /// <summary>The demo API key (all log types, verification). A random one per start when unset.</summary>
     public string? ApiKey { get; set; }
 
+    /// <summary>Password of the demo users (one per role).</summary>
+    public string Password { get; set; } = "Compliance-Demo-2026";
+
     /// <summary>Events the demo posts per second once the morning's backlog is in.</summary>
     public double EventsPerSecond { get; set; } = 4;
 

@@ -25,7 +25,8 @@ public static class IngestEndpoints
 {
     public static void MapIngestApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/events", PostEventsAsync).DisableAntiforgery();
+        // Sources authenticate with their API key, not a user cookie.
+        app.MapPost("/api/v1/events", PostEventsAsync).DisableAntiforgery().AllowAnonymous();
     }
 
     private static async Task<IResult> PostEventsAsync(HttpContext http, ApiKeyStore keys, LedgerWriter writer, TimeProvider time)

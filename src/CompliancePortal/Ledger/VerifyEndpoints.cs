@@ -1,6 +1,9 @@
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Ingest;
 using CompliancePortal.Core.ApiKeys;
+using CompliancePortal.Accounts;
+using CompliancePortal.Core.Accounts;
+using CompliancePortal.Core.Audit;
 using Npgsql;
 
 namespace CompliancePortal.Ledger;
@@ -10,13 +13,22 @@ public static class VerifyEndpoints
     /// <summary>GET /api/v1/ledger/verify for keys granted verification; GET /healthz for probes.</summary>
     public static void MapLedgerApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/ledger/verify", async (HttpContext http, ApiKeyStore keys, NpgsqlDataSource db) =>
+        // A source system with a key granted verification, or a signed-in ComplianceOfficer or Admin.
+        app.MapGet("/api/v1/ledger/verify", async (HttpContext http, ApiKeyStore keys, NpgsqlDataSource db, UserActionLog log) =>
         {
+            if (http.User.Identity?.IsAuthenticated == true && !http.Request.Headers.ContainsKey(ApiKeyAuthentication.Header))
+            {
+                if (!UserRoles.Verifiers.Split(',').Any(http.User.IsInRole))
+                    return Problems.Forbidden("Your role may not run a ledger verification.");
+                var byUser = await LedgerVerifier.VerifyAsync(db, http.RequestAborted);
+                await log.RecordAsync(AccountSetup.ActorOf(http), "ledger_verified", new { byUser.Intact, byUser.Entries, byUser.FirstBadSeq });
+                return Results.Ok(byUser);
+            }
             var (key, problem) = await ApiKeyAuthentication.AuthenticateAsync(http, keys);
             if (problem is not null) return problem;
             if (!key!.CanVerify) return Problems.Forbidden("This API key is not granted ledger verification.");
             return Results.Ok(await LedgerVerifier.VerifyAsync(db, http.RequestAborted));
-        });
+        }).AllowAnonymous();
 
         app.MapGet("/healthz", async (NpgsqlDataSource db, LedgerWriter writer, CancellationToken ct) =>
         {
@@ -30,6 +42,6 @@ public static class VerifyEndpoints
             {
                 return Results.Json(new { status = "unavailable", error = ex.Message }, statusCode: 503);
             }
-        });
+        }).AllowAnonymous();
     }
 }

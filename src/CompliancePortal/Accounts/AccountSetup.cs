@@ -1,0 +1,82 @@
+using CompliancePortal.Core.Accounts;
+using CompliancePortal.Core.Audit;
+using CompliancePortal.Core.Data;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+
+namespace CompliancePortal.Accounts;
+
+/// <summary>
+/// Sign-in with ASP.NET Core Identity (users and roles in the portal's PostgreSQL), a cookie for
+/// the browser, and a fallback policy so that every page, hub and endpoint needs a signed-in
+/// user unless it says otherwise (the ingest API authenticates by API key instead).
+/// </summary>
+public static class AccountSetup
+{
+    public static void AddPortalAccounts(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddIdentity<PortalUser, IdentityRole>(o =>
+            {
+                o.Password.RequiredLength = 12;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                o.User.RequireUniqueEmail = false;
+            })
+            .AddEntityFrameworkStores<PortalDbContext>()
+            .AddDefaultTokenProviders();
+
+        builder.Services.ConfigureApplicationCookie(o =>
+        {
+            o.LoginPath = "/account/login";
+            o.AccessDeniedPath = "/account/denied";
+            o.Cookie.Name = "cp.auth";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.ExpireTimeSpan = TimeSpan.FromHours(8);
+            o.SlidingExpiration = true;
+            // Programs (API, hub negotiation) get status codes, not a redirect to a sign-in page.
+            o.Events.OnRedirectToLogin = ctx => StatusOrRedirect(ctx, StatusCodes.Status401Unauthorized);
+            o.Events.OnRedirectToAccessDenied = ctx => StatusOrRedirect(ctx, StatusCodes.Status403Forbidden);
+        });
+
+        builder.Services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddSingleton<UserActionLog>();
+        builder.Services.AddHostedService<RoleSeeder>();
+    }
+
+    private static Task StatusOrRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int status)
+    {
+        var path = ctx.Request.Path;
+        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs"))
+        {
+            ctx.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
+        ctx.Response.Redirect(ctx.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The actor behind an HTTP request: the signed-in user, their address and session.</summary>
+    public static Actor ActorOf(HttpContext http) => new(
+        http.User.Identity?.Name ?? "anonymous",
+        http.Connection.RemoteIpAddress?.ToString(),
+        http.TraceIdentifier);
+}
+
+/// <summary>Makes sure the five roles exist (they are part of the product, not demo data).</summary>
+internal sealed class RoleSeeder(IServiceProvider services) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
+        foreach (var role in UserRoles.All)
+            if (!await roles.RoleExistsAsync(role))
+                await roles.CreateAsync(new IdentityRole(role));
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
