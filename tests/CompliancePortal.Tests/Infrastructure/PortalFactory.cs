@@ -30,6 +30,18 @@ public sealed class PortalFactory(TestDatabase database, Action<IWebHostBuilder>
     }
 
     public IServiceProvider ServicesAfterStart => Services;
+
+    /// <summary>
+    /// Starts the portal on Kestrel at a free loopback port and returns its base address
+    /// (http://127.0.0.1:port/). Call before anything else touches the factory; clients made by
+    /// <c>CreateClient</c> afterwards talk to the same real server.
+    /// </summary>
+    public Uri UseRealServer()
+    {
+        UseKestrel(0);
+        StartServer();
+        return ClientOptions.BaseAddress;
+    }
 }
 
 public static class PortalFactoryExtensions
