@@ -31,6 +31,16 @@ public sealed class PortalFactory(TestDatabase database, Action<IWebHostBuilder>
 
     public IServiceProvider ServicesAfterStart => Services;
 
+    /// <summary>Stops the portal, then removes its file log folder (one per factory; they piled up in /tmp).</summary>
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        try { Directory.Delete(FileLogFolder, recursive: true); }
+        catch (DirectoryNotFoundException) { }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
     /// <summary>
     /// Starts the portal on Kestrel at a free loopback port and returns its base address
     /// (http://127.0.0.1:port/). Call before anything else touches the factory; clients made by
