@@ -30,6 +30,28 @@ public sealed class PortalFactory(TestDatabase database, Action<IWebHostBuilder>
     }
 
     public IServiceProvider ServicesAfterStart => Services;
+
+    /// <summary>Stops the portal, then removes its file log folder (one per factory; they piled up in /tmp).</summary>
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        try { Directory.Delete(FileLogFolder, recursive: true); }
+        catch (DirectoryNotFoundException) { }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>
+    /// Starts the portal on Kestrel at a free loopback port and returns its base address
+    /// (http://127.0.0.1:port/). Call before anything else touches the factory; clients made by
+    /// <c>CreateClient</c> afterwards talk to the same real server.
+    /// </summary>
+    public Uri UseRealServer()
+    {
+        UseKestrel(0);
+        StartServer();
+        return ClientOptions.BaseAddress;
+    }
 }
 
 public static class PortalFactoryExtensions
@@ -41,5 +63,41 @@ public static class PortalFactoryExtensions
         var store = factory.Services.GetRequiredService<CompliancePortal.Core.ApiKeys.ApiKeyStore>();
         await store.UpsertAsync(name, key, logTypes, canVerify, CancellationToken.None);
         return key;
+    }
+}
+
+public static class PortalUsers
+{
+    public const string Password = "Test-Password-2026";
+
+    /// <summary>Creates a portal user in one role (as the Admin page would) and returns its user name.</summary>
+    public static async Task<string> CreateUserAsync(this PortalFactory factory, string role, DateOnly? auditFrom = null, DateOnly? auditTo = null)
+    {
+        var name = $"{role.ToLowerInvariant()}-{Guid.NewGuid().ToString("N")[..6]}";
+        await using var scope = factory.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<CompliancePortal.Core.Accounts.PortalUser>>();
+        var user = new CompliancePortal.Core.Accounts.PortalUser { UserName = name, DisplayName = name, AuditFrom = auditFrom, AuditTo = auditTo };
+        var created = await users.CreateAsync(user, Password);
+        if (!created.Succeeded) throw new InvalidOperationException(string.Join("; ", created.Errors.Select(e => e.Description)));
+        await users.AddToRoleAsync(user, role);
+        return name;
+    }
+
+    /// <summary>An HTTP client signed in through the real sign-in form (antiforgery token and cookie included).</summary>
+    public static async Task<HttpClient> SignedInClientAsync(this PortalFactory factory, string userName)
+    {
+        var client = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var form = await client.GetStringAsync("/account/login");
+        var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        var response = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["userName"] = userName,
+            ["password"] = Password,
+            ["returnUrl"] = "/",
+            ["__RequestVerificationToken"] = token,
+        }));
+        if (response.StatusCode != System.Net.HttpStatusCode.Redirect || response.Headers.Location?.OriginalString != "/")
+            throw new InvalidOperationException($"sign-in as {userName} failed: {(int)response.StatusCode} {response.Headers.Location}");
+        return client;
     }
 }

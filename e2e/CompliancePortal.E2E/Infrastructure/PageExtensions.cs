@@ -1,0 +1,26 @@
+using Microsoft.Playwright;
+
+namespace CompliancePortal.E2E.Infrastructure;
+
+public static class PageExtensions
+{
+    /// <summary>
+    /// Opens a portal page and waits until its Blazor circuit is connected: the layout marks
+    /// itself data-interactive="true" on its first interactive render. Before that the page is
+    /// pre-rendered HTML and a click on it is silently lost.
+    /// </summary>
+    public static async Task GotoInteractiveAsync(this IPage page, string path)
+    {
+        await page.GotoAsync(path);
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+    }
+
+    /// <summary>Collects console errors and uncaught exceptions of the page, for asserting none happened.</summary>
+    public static List<string> CollectErrors(this IPage page)
+    {
+        var errors = new List<string>();
+        page.Console += (_, message) => { if (message.Type == "error") lock (errors) errors.Add("console: " + message.Text); };
+        page.PageError += (_, error) => { lock (errors) errors.Add("page error: " + error); };
+        return errors;
+    }
+}
