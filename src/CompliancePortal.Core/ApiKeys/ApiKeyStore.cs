@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -10,7 +11,7 @@ namespace CompliancePortal.Core.ApiKeys;
 /// Finds the key behind an X-Api-Key header. Lookups are cached for a few seconds because every
 /// ingest request needs one; a revocation therefore takes effect within <see cref="CacheFor"/>.
 /// </summary>
-public sealed class ApiKeyStore(IDbContextFactory<PortalDbContext> contexts, TimeProvider time)
+public sealed class ApiKeyStore(IDbContextFactory<PortalDbContext> contexts, UserActionLog log, TimeProvider time)
 {
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
 
@@ -51,5 +52,43 @@ public sealed class ApiKeyStore(IDbContextFactory<PortalDbContext> contexts, Tim
         key.RevokedAt = null;
         await db.SaveChangesAsync(ct);
         _cache.Clear();
+    }
+
+    public async Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.ApiKeys.AsNoTracking().OrderBy(k => k.Name).ToListAsync(ct);
+    }
+
+    /// <summary>Makes a new key (a ledger entry says who and with which grants); the returned plain key is the only time anyone sees it.</summary>
+    public async Task<(ApiKey Key, string PlainKey)> CreateAsync(Actor actor, string name, IReadOnlyCollection<string> logTypes, bool canVerify, CancellationToken ct)
+    {
+        name = name.Trim();
+        if (!System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z0-9][a-z0-9_-]{1,63}$"))
+            throw new ArgumentException("A key name is 2-64 lower-case letters, digits, '-' or '_'.", nameof(name));
+        if (logTypes.Count == 0 || logTypes.Any(t => !Ledger.LogTypes.IsKnown(t)))
+            throw new ArgumentException("Grant at least one known log type.", nameof(logTypes));
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (await db.ApiKeys.AnyAsync(k => k.Name == name, ct))
+            throw new ArgumentException($"A key named '{name}' already exists (names stay unique even after revocation: they are ledger sources).", nameof(name));
+        var plain = NewKey();
+        var key = new ApiKey { Name = name, KeyHash = Hash(plain), LogTypes = [.. logTypes], CanVerify = canVerify, CreatedAt = time.GetUtcNow() };
+        db.ApiKeys.Add(key);
+        await db.SaveChangesAsync(ct);
+        await log.RecordAsync(actor, "api_key_created", new { key = key.Name, log_types = key.LogTypes, can_verify = key.CanVerify });
+        return (key, plain);
+    }
+
+    /// <summary>Revokes a key: refused from now on in this process, within <see cref="CacheFor"/> in others.</summary>
+    public async Task<ApiKey?> RevokeAsync(Actor actor, int id, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var key = await db.ApiKeys.SingleOrDefaultAsync(k => k.Id == id, ct);
+        if (key is null || key.RevokedAt is not null) return key;
+        key.RevokedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+        _cache.Clear();
+        await log.RecordAsync(actor, "api_key_revoked", new { key = key.Name });
+        return key;
     }
 }

@@ -44,6 +44,11 @@ public static class AccountSetup
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddSingleton<UserActionLog>();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<CurrentActor>();
+        builder.Services.AddScoped<UserAdministration>();
+        // A disabled user's or changed role's cookie stops working within a minute.
+        builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
         builder.Services.AddHostedService<RoleSeeder>();
     }
 
