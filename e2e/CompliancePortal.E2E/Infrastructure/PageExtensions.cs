@@ -23,4 +23,12 @@ public static class PageExtensions
         page.PageError += (_, error) => { lock (errors) errors.Add("page error: " + error); };
         return errors;
     }
+
+    /// <summary>Full-page PNG under docs/screenshots/ of the repository, committed as the UI's picture.</summary>
+    public static async Task SaveScreenshotAsync(this IPage page, string name)
+    {
+        var folder = Path.Combine(CompliancePortal.Tests.Infrastructure.RepositoryRoot.Path, "docs", "screenshots");
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name), FullPage = true });
+    }
 }

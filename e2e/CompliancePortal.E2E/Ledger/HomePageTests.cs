@@ -40,7 +40,7 @@ public sealed class HomePageTests(BrowserFixture browser)
         var toggle = page.GetByRole(AriaRole.Button, new() { Name = "toggle dark mode" });
         await Assertions.Expect(toggle).ToHaveAttributeAsync("aria-pressed", "false");
         var light = await BodyBackgroundAsync(page);
-        await SaveScreenshotAsync(page, "ledger-home.png");
+        await page.SaveScreenshotAsync("ledger-home.png");
 
         await toggle.ClickAsync();
         await Assertions.Expect(toggle).ToHaveAttributeAsync("aria-pressed", "true");
@@ -68,12 +68,4 @@ public sealed class HomePageTests(BrowserFixture browser)
 
     private static Task<string> BodyBackgroundAsync(IPage page) =>
         page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor");
-
-    /// <summary>Full-page PNG under docs/screenshots/ of the repository, committed as the UI's picture.</summary>
-    private static async Task SaveScreenshotAsync(IPage page, string name)
-    {
-        var folder = Path.Combine(RepositoryRoot.Path, "docs", "screenshots");
-        Directory.CreateDirectory(folder);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name), FullPage = true });
-    }
 }
