@@ -7,76 +7,61 @@ namespace CompliancePortal.Tests.Ingest;
 
 /// <summary>The ingest API against the real portal and a real PostgreSQL: what is stored and what is refused.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class IngestApiTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class IngestApiTests(PostgresFixture postgres) : PortalTest(postgres)
 {
-    private PortalFactory _portal = null!;
-    private HttpClient _client = null!;
-    private TestDatabase _db = null!;
-    private string _key = null!;
-
-    public async Task InitializeAsync()
-    {
-        _db = await postgres.CreateDatabaseAsync();
-        _portal = new PortalFactory(_db);
-        _key = await _portal.CreateKeyAsync("trading", [.. LogTypes.All], canVerify: true);
-        _client = _portal.CreateClient();
-    }
-
-    public async Task DisposeAsync() => await _portal.DisposeAsync();
-
-    private Task<long> StoredAsync() => _db.ScalarAsync("SELECT count(*) FROM audit_log").ContinueWith(t => (long)t.Result!);
+    private Task<long> StoredAsync() => Db.ScalarAsync("SELECT count(*) FROM audit_log").ContinueWith(t => (long)t.Result!);
 
     private const string SeedTrade = """{"timestamp":"2024-10-08T10:32:45.123456Z","log_type":"TRADE","trade_id":"TRD-2024-10-08-0001","event":"trade_executed","asset":"QQQ","action":"SELL_PUT","quantity":5,"strike":400.00,"fill_price":8.52}""";
 
     [Fact]
     public async Task Post_SingleEvent_ReturnsReceiptOfTheCommittedRow()
     {
-        var response = await _client.PostJsonAsync(SeedTrade, _key);
+        var response = await Client.PostJsonAsync(SeedTrade, Key);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.JsonAsync();
         Assert.Equal(1, body.GetProperty("accepted").GetInt32());
         var receipt = body.GetProperty("receipts")[0];
         Assert.Equal(1, receipt.GetProperty("seq").GetInt64());
-        Assert.Equal(receipt.GetProperty("hash").GetString(), await _db.ScalarAsync("SELECT current_hash FROM audit_log WHERE seq = 1"));
+        Assert.Equal(receipt.GetProperty("hash").GetString(), await Db.ScalarAsync("SELECT current_hash FROM audit_log WHERE seq = 1"));
         // Values are kept exactly: 400.00 stays 400.00, microseconds are kept.
-        Assert.Equal("400.00", await _db.ScalarAsync("SELECT event_data->>'strike' FROM audit_log"));
-        Assert.Equal("2024-10-08 10:32:45.123456+00", await _db.ScalarAsync("SELECT to_char(\"timestamp\" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' FROM audit_log"));
-        Assert.Equal("key:trading", await _db.ScalarAsync("SELECT source FROM audit_log"));
-        Assert.Equal(false, await _db.ScalarAsync("SELECT event_data ? 'log_type' FROM audit_log"));
+        Assert.Equal("400.00", await Db.ScalarAsync("SELECT event_data->>'strike' FROM audit_log"));
+        Assert.Equal("2024-10-08 10:32:45.123456+00", await Db.ScalarAsync("SELECT to_char(\"timestamp\" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' FROM audit_log"));
+        Assert.Equal("key:trading", await Db.ScalarAsync("SELECT source FROM audit_log"));
+        Assert.Equal(false, await Db.ScalarAsync("SELECT event_data ? 'log_type' FROM audit_log"));
     }
 
     [Fact]
     public async Task Post_ArrayAndNdJson_StoreEveryEventInOrder()
     {
-        var array = await _client.PostJsonAsync($"[{IngestClient.Trade(1)},{IngestClient.Trade(2)}]", _key);
-        var ndjson = await _client.PostNdJsonAsync([IngestClient.Trade(3), "", IngestClient.Trade(4), IngestClient.Trade(5)], _key);
+        var array = await Client.PostJsonAsync($"[{IngestClient.Trade(1)},{IngestClient.Trade(2)}]", Key);
+        var ndjson = await Client.PostNdJsonAsync([IngestClient.Trade(3), "", IngestClient.Trade(4), IngestClient.Trade(5)], Key);
 
         Assert.Equal(HttpStatusCode.OK, array.StatusCode);
         Assert.Equal(HttpStatusCode.OK, ndjson.StatusCode);
         Assert.Equal(3, (await ndjson.JsonAsync()).GetProperty("accepted").GetInt32());
         Assert.Equal("TRD-2024-10-08-000001,TRD-2024-10-08-000002,TRD-2024-10-08-000003,TRD-2024-10-08-000004,TRD-2024-10-08-000005",
-            await _db.ScalarAsync("SELECT string_agg(event_data->>'trade_id', ',' ORDER BY seq) FROM audit_log"));
+            await Db.ScalarAsync("SELECT string_agg(event_data->>'trade_id', ',' ORDER BY seq) FROM audit_log"));
     }
 
     [Fact]
     public async Task Post_MissingTimestamp_RecordsReceiveTimeAsEventTime()
     {
         var before = DateTime.UtcNow.AddSeconds(-5);
-        var response = await _client.PostJsonAsync("""{"log_type":"SYSTEM","event":"app_start"}""", _key);
+        var response = await Client.PostJsonAsync("""{"log_type":"SYSTEM","event":"app_start"}""", Key);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var stored = (DateTime)(await _db.ScalarAsync("SELECT \"timestamp\" FROM audit_log"))!;
+        var stored = (DateTime)(await Db.ScalarAsync("SELECT \"timestamp\" FROM audit_log"))!;
         Assert.InRange(stored, before, DateTime.UtcNow.AddSeconds(5));
-        Assert.Equal(true, await _db.ScalarAsync("SELECT \"timestamp\" = created_at FROM audit_log"));
+        Assert.Equal(true, await Db.ScalarAsync("SELECT \"timestamp\" = created_at FROM audit_log"));
     }
 
     [Fact]
     public async Task Post_RetriedEventId_StoresOnceAndReturnsTheOriginalReceipt()
     {
-        var first = await (await _client.PostJsonAsync(IngestClient.Trade(1, eventId: "ord-77"), _key)).JsonAsync();
-        var again = await _client.PostJsonAsync(IngestClient.Trade(1, eventId: "ord-77"), _key);
-        var mixed = await _client.PostNdJsonAsync([IngestClient.Trade(1, eventId: "ord-77"), IngestClient.Trade(2, eventId: "ord-78")], _key);
+        var first = await (await Client.PostJsonAsync(IngestClient.Trade(1, eventId: "ord-77"), Key)).JsonAsync();
+        var again = await Client.PostJsonAsync(IngestClient.Trade(1, eventId: "ord-77"), Key);
+        var mixed = await Client.PostNdJsonAsync([IngestClient.Trade(1, eventId: "ord-77"), IngestClient.Trade(2, eventId: "ord-78")], Key);
 
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         var receipt = (await again.JsonAsync()).GetProperty("receipts")[0];
@@ -92,9 +77,9 @@ public sealed class IngestApiTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Post_SameEventIdFromAnotherKey_IsADifferentEvent()
     {
-        var other = await _portal.CreateKeyAsync("risk", [LogTypes.Trade]);
-        await _client.PostJsonAsync(IngestClient.Trade(1, eventId: "same"), _key);
-        var response = await _client.PostJsonAsync(IngestClient.Trade(1, eventId: "same"), other);
+        var other = await Portal.CreateKeyAsync("risk", [LogTypes.Trade]);
+        await Client.PostJsonAsync(IngestClient.Trade(1, eventId: "same"), Key);
+        var response = await Client.PostJsonAsync(IngestClient.Trade(1, eventId: "same"), other);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(2L, await StoredAsync());
@@ -103,8 +88,8 @@ public sealed class IngestApiTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Post_OneBadEventAmongGood_StoresNothingAndNamesTheLine()
     {
-        var response = await _client.PostNdJsonAsync(
-            [IngestClient.Trade(1), """{"log_type":"TRADE"}""", IngestClient.Trade(3), """{"log_type":"NOPE","event":"x"}"""], _key);
+        var response = await Client.PostNdJsonAsync(
+            [IngestClient.Trade(1), """{"log_type":"TRADE"}""", IngestClient.Trade(3), """{"log_type":"NOPE","event":"x"}"""], Key);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = (await response.JsonAsync()).GetProperty("errors");
@@ -149,7 +134,7 @@ public sealed class IngestApiTests(PostgresFixture postgres) : IAsyncLifetime
     [MemberData(nameof(BadBodies))]
     public async Task Post_BadInput_IsRefusedWithAClearMessageAndStoresNothing(string name, string contentType, string body, int status, string message)
     {
-        var response = await IngestClient.SendAsync(_client, body, contentType, _key);
+        var response = await IngestClient.SendAsync(Client, body, contentType, Key);
 
         Assert.True(status == (int)response.StatusCode, $"{name}: expected {status}, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         Assert.Contains(message, await response.Content.ReadAsStringAsync());
@@ -162,7 +147,7 @@ public sealed class IngestApiTests(PostgresFixture postgres) : IAsyncLifetime
         var line = IngestClient.Trade(1);
         var lines = Enumerable.Repeat(line, 8 * 1024 * 1024 / line.Length + 10);
 
-        var response = await _client.PostNdJsonAsync(lines, _key);
+        var response = await Client.PostNdJsonAsync(lines, Key);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Contains("8 MiB", await response.Content.ReadAsStringAsync());
@@ -172,8 +157,8 @@ public sealed class IngestApiTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Post_MissingOrWrongKey_Is401()
     {
-        var missing = await _client.PostJsonAsync(SeedTrade);
-        var wrong = await _client.PostJsonAsync(SeedTrade, "not-a-key");
+        var missing = await Client.PostJsonAsync(SeedTrade);
+        var wrong = await Client.PostJsonAsync(SeedTrade, "not-a-key");
 
         Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
         Assert.Contains("Missing API key", await missing.Content.ReadAsStringAsync());
@@ -185,9 +170,9 @@ public sealed class IngestApiTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Post_LogTypeTheKeyMayNotWrite_Is403AndStoresNothing()
     {
-        var riskOnly = await _portal.CreateKeyAsync("risk-engine", [LogTypes.Risk]);
+        var riskOnly = await Portal.CreateKeyAsync("risk-engine", [LogTypes.Risk]);
 
-        var response = await _client.PostNdJsonAsync(
+        var response = await Client.PostNdJsonAsync(
             ["""{"log_type":"RISK","event":"risk_check_passed"}""", SeedTrade], riskOnly);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
@@ -198,11 +183,11 @@ public sealed class IngestApiTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Verify_WithKeyNotGrantedVerification_Is403()
     {
-        var plain = await _portal.CreateKeyAsync("plain", [LogTypes.Trade], canVerify: false);
+        var plain = await Portal.CreateKeyAsync("plain", [LogTypes.Trade], canVerify: false);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/ledger/verify");
         request.Headers.Add("X-Api-Key", plain);
 
-        var response = await _client.SendAsync(request);
+        var response = await Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
@@ -210,9 +195,9 @@ public sealed class IngestApiTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Healthz_ReportsTheChainHead()
     {
-        await _client.PostJsonAsync(SeedTrade, _key);
+        await Client.PostJsonAsync(SeedTrade, Key);
 
-        var health = await (await _client.GetAsync("/healthz")).JsonAsync();
+        var health = await (await Client.GetAsync("/healthz")).JsonAsync();
 
         Assert.Equal("ok", health.GetProperty("status").GetString());
         Assert.Equal(1, health.GetProperty("ledger_head").GetProperty("seq").GetInt64());

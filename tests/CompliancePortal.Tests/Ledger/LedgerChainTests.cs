@@ -9,32 +9,17 @@ namespace CompliancePortal.Tests.Ledger;
 
 /// <summary>One chain under concurrency, tamper evidence, and immutability inside PostgreSQL.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class LedgerChainTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class LedgerChainTests(PostgresFixture postgres) : PortalTest(postgres)
 {
-    private PortalFactory _portal = null!;
-    private HttpClient _client = null!;
-    private TestDatabase _db = null!;
-    private string _key = null!;
-
-    public async Task InitializeAsync()
-    {
-        _db = await postgres.CreateDatabaseAsync();
-        _portal = new PortalFactory(_db);
-        _key = await _portal.CreateKeyAsync("trading", [.. LogTypes.All], canVerify: true);
-        _client = _portal.CreateClient();
-    }
-
-    public async Task DisposeAsync() => await _portal.DisposeAsync();
-
     private async Task<VerificationResult> VerifyAsync()
     {
-        await using var db = _db.AppDataSource();
+        await using var db = Db.AppDataSource();
         return await LedgerVerifier.VerifyAsync(db);
     }
 
     private async Task PostTradesAsync(int count)
     {
-        var response = await _client.PostNdJsonAsync(Enumerable.Range(1, count).Select(i => IngestClient.Trade(i)), _key);
+        var response = await Client.PostNdJsonAsync(Enumerable.Range(1, count).Select(i => IngestClient.Trade(i)), Key);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
@@ -48,7 +33,7 @@ public sealed class LedgerChainTests(PostgresFixture postgres) : IAsyncLifetime
             for (var r = 0; r < requestsEach; r++)
             {
                 var lines = Enumerable.Range(0, eventsEach).Select(i => IngestClient.Trade(c * 100_000 + r * 100 + i));
-                var body = await (await _client.PostNdJsonAsync(lines, _key)).JsonAsync();
+                var body = await (await Client.PostNdJsonAsync(lines, Key)).JsonAsync();
                 lock (receipts)
                     foreach (var receipt in body.GetProperty("receipts").EnumerateArray())
                         receipts.Add(receipt.GetProperty("seq").GetInt64());
@@ -57,8 +42,8 @@ public sealed class LedgerChainTests(PostgresFixture postgres) : IAsyncLifetime
 
         const int total = clients * requestsEach * eventsEach;
         Assert.Equal(Enumerable.Range(1, total).Select(i => (long)i), receipts.Order());
-        Assert.Equal((long)total, await _db.ScalarAsync("SELECT count(DISTINCT seq) FROM audit_log"));
-        Assert.Equal((long)total, await _db.ScalarAsync("SELECT max(seq) FROM audit_log"));
+        Assert.Equal((long)total, await Db.ScalarAsync("SELECT count(DISTINCT seq) FROM audit_log"));
+        Assert.Equal((long)total, await Db.ScalarAsync("SELECT max(seq) FROM audit_log"));
         var result = await VerifyAsync();
         Assert.True(result.Intact, result.Reason);
         Assert.Equal(total, result.Entries);
@@ -69,7 +54,7 @@ public sealed class LedgerChainTests(PostgresFixture postgres) : IAsyncLifetime
     public async Task Verify_RecomputesEachHashFromTheStoredCanonicalBytes()
     {
         await PostTradesAsync(5);
-        await using var connection = new NpgsqlConnection(_db.Admin);
+        await using var connection = new NpgsqlConnection(Db.Admin);
         await connection.OpenAsync();
         await using var cmd = new NpgsqlCommand("SELECT previous_hash, canonical, current_hash FROM audit_log ORDER BY seq", connection);
         await using var reader = await cmd.ExecuteReaderAsync();
@@ -103,7 +88,7 @@ public sealed class LedgerChainTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.True((await VerifyAsync()).Intact);
 
         // A superuser can bypass the triggers; verification must still see it.
-        await _db.ExecuteAsAdminAsync($"SET session_replication_role = replica; {tamper}");
+        await Db.ExecuteAsAdminAsync($"SET session_replication_role = replica; {tamper}");
 
         var result = await VerifyAsync();
         Assert.False(result.Intact, name);
@@ -116,7 +101,7 @@ public sealed class LedgerChainTests(PostgresFixture postgres) : IAsyncLifetime
     {
         await PostTradesAsync(4);
 
-        await _db.ExecuteAsAdminAsync("SET session_replication_role = replica; DELETE FROM audit_log WHERE seq = 4");
+        await Db.ExecuteAsAdminAsync("SET session_replication_role = replica; DELETE FROM audit_log WHERE seq = 4");
 
         var result = await VerifyAsync();
         Assert.False(result.Intact);
@@ -139,15 +124,15 @@ public sealed class LedgerChainTests(PostgresFixture postgres) : IAsyncLifetime
     [MemberData(nameof(Changes))]
     public async Task Change_AsThePortalRole_FailsAndChangesNothing(string sql)
     {
-        await _client.PostJsonAsync(IngestClient.Trade(1, eventId: "e-1"), _key);
+        await Client.PostJsonAsync(IngestClient.Trade(1, eventId: "e-1"), Key);
 
-        await using var connection = new NpgsqlConnection(_db.Connections.App);
+        await using var connection = new NpgsqlConnection(Db.Connections.App);
         await connection.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, connection);
         await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
 
-        Assert.Equal(1L, await _db.ScalarAsync("SELECT count(*) FROM audit_log WHERE event = 'trade_executed'"));
-        Assert.Equal(1L, await _db.ScalarAsync("SELECT count(*) FROM ledger_event_ids"));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM audit_log WHERE event = 'trade_executed'"));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM ledger_event_ids"));
         Assert.True((await VerifyAsync()).Intact);
     }
 
@@ -158,25 +143,25 @@ public sealed class LedgerChainTests(PostgresFixture postgres) : IAsyncLifetime
     [InlineData("TRUNCATE audit_log_default")]
     public async Task Change_EvenAsTheOwnerRole_RaisesAnError(string sql)
     {
-        await _client.PostJsonAsync(IngestClient.Trade(1), _key);
+        await Client.PostJsonAsync(IngestClient.Trade(1), Key);
 
-        await using var connection = new NpgsqlConnection(_db.Connections.Owner);
+        await using var connection = new NpgsqlConnection(Db.Connections.Owner);
         await connection.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, connection);
         var error = await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
 
         Assert.Contains("append-only", error.MessageText);
-        Assert.Equal(1L, await _db.ScalarAsync("SELECT count(*) FROM audit_log"));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM audit_log"));
     }
 
     [Fact]
     public async Task Partitions_ExistForTheComingMonthsAndRowsLandInTheCurrentOne()
     {
-        await _client.PostJsonAsync(IngestClient.Trade(1), _key);
+        await Client.PostJsonAsync(IngestClient.Trade(1), Key);
 
-        var partitions = (long)(await _db.ScalarAsync("SELECT count(*) FROM pg_inherits WHERE inhparent = 'audit_log'::regclass"))!;
+        var partitions = (long)(await Db.ScalarAsync("SELECT count(*) FROM pg_inherits WHERE inhparent = 'audit_log'::regclass"))!;
         Assert.True(partitions >= 5, $"expected the default partition plus monthly ones, found {partitions}");
-        var partition = (string)(await _db.ScalarAsync("SELECT tableoid::regclass::text FROM audit_log WHERE seq = 1"))!;
+        var partition = (string)(await Db.ScalarAsync("SELECT tableoid::regclass::text FROM audit_log WHERE seq = 1"))!;
         Assert.Equal($"audit_log_y{DateTime.UtcNow:yyyy}m{DateTime.UtcNow:MM}", partition);
     }
 
@@ -185,9 +170,9 @@ public sealed class LedgerChainTests(PostgresFixture postgres) : IAsyncLifetime
     {
         await PostTradesAsync(3);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/ledger/verify");
-        request.Headers.Add("X-Api-Key", _key);
+        request.Headers.Add("X-Api-Key", Key);
 
-        var body = await (await _client.SendAsync(request)).JsonAsync();
+        var body = await (await Client.SendAsync(request)).JsonAsync();
 
         Assert.True(body.GetProperty("intact").GetBoolean());
         Assert.Equal(3, body.GetProperty("entries").GetInt64());
