@@ -1,0 +1,20 @@
+namespace CompliancePortal.Core.Preclearance;
+
+/// <summary>Configuration section "Preclearance": the code-of-ethics rules (Rule 204A-1) the firm applies.</summary>
+public sealed class PreclearanceOptions
+{
+    public const string Section = "Preclearance";
+
+    /// <summary>Firm-activity blackout: the firm traded the same underlying within ± this many business days.</summary>
+    public int BlackoutBusinessDays { get; set; } = 5;
+
+    /// <summary>Minimum holding period: an opposite trade by the same employee fewer than this many calendar days before.</summary>
+    public int HoldingPeriodDays { get; set; } = 30;
+
+    /// <summary>De minimis: at most this many shares ...</summary>
+    public int DeMinimisMaxQuantity { get; set; } = 500;
+
+    /// <summary>... of one of these large-cap securities is approved automatically (empty turns the rule off).</summary>
+    public string[] DeMinimisSecurities { get; set; } =
+        ["AAPL", "MSFT", "AMZN", "GOOGL", "GOOG", "META", "NVDA", "BRK.B", "JPM", "JNJ", "V", "PG", "XOM", "SPY", "QQQ", "DIA", "IWM"];
+}
