@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CompliancePortal.Core.Ledger;
+using Npgsql;
 
 namespace CompliancePortal.Core.Audit;
 
@@ -14,7 +15,7 @@ public sealed record Actor(string UserName, string? IpAddress = null, string? Se
 /// are COMPLIANCE entries in the same ledger, written through the one writer. Callers await
 /// the commit, so an action is not shown as done before its record exists.
 /// </summary>
-public sealed class UserActionLog(LedgerWriter writer, TimeProvider time)
+public sealed class UserActionLog(LedgerWriter writer, LedgerCommitSignal signal, TimeProvider time)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -24,10 +25,28 @@ public sealed class UserActionLog(LedgerWriter writer, TimeProvider time)
 
     public async Task<LedgerReceipt> RecordAsync(Actor actor, string @event, object data, string logType = LogTypes.Compliance)
     {
-        var now = CanonicalEntry.ToMicroseconds(time.GetUtcNow());
-        var e = new LedgerEvent(logType, @event, now, null, actor.UserName, actor.IpAddress, actor.SessionId,
-            JsonSerializer.SerializeToUtf8Bytes(data, Json), now);
-        var receipts = await writer.AppendAsync(actor.Source, [e]);
+        var receipts = await writer.AppendAsync(actor.Source, [Build(actor, @event, data, logType)]);
         return receipts[0];
+    }
+
+    /// <summary>
+    /// Writes the entry inside the caller's open transaction on <paramref name="connection"/>, so a
+    /// workflow's state change and its ledger entry commit together or not at all. Call
+    /// <see cref="Committed"/> after the commit to wake the ledger's followers.
+    /// </summary>
+    public async Task<LedgerReceipt> RecordInTransactionAsync(NpgsqlConnection connection, Actor actor, string @event, object data,
+        string logType = LogTypes.Compliance, CancellationToken ct = default)
+    {
+        var receipts = await LedgerAppender.AppendAsync(connection, [new AppendRequest(actor.Source, [Build(actor, @event, data, logType)])], ct);
+        return receipts[0][0];
+    }
+
+    public void Committed() => signal.Signal();
+
+    private LedgerEvent Build(Actor actor, string @event, object data, string logType)
+    {
+        var now = CanonicalEntry.ToMicroseconds(time.GetUtcNow());
+        return new LedgerEvent(logType, @event, now, null, actor.UserName, actor.IpAddress, actor.SessionId,
+            JsonSerializer.SerializeToUtf8Bytes(data, Json), now);
     }
 }

@@ -1,5 +1,6 @@
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.ApiKeys;
+using CompliancePortal.Core.Preclearance;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
@@ -13,6 +14,8 @@ namespace CompliancePortal.Core.Data;
 public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : IdentityDbContext<PortalUser>(options)
 {
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<PreclearanceRequest> PreclearanceRequests => Set<PreclearanceRequest>();
+    public DbSet<RestrictedSecurity> RestrictedList => Set<RestrictedSecurity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -14,7 +14,7 @@ public sealed class PreclearanceOptions
     /// <summary>De minimis: at most this many shares ...</summary>
     public int DeMinimisMaxQuantity { get; set; } = 500;
 
-    /// <summary>... of one of these large-cap securities is approved automatically (empty turns the rule off).</summary>
-    public string[] DeMinimisSecurities { get; set; } =
-        ["AAPL", "MSFT", "AMZN", "GOOGL", "GOOG", "META", "NVDA", "BRK.B", "JPM", "JNJ", "V", "PG", "XOM", "SPY", "QQQ", "DIA", "IWM"];
+    /// <summary>... of one of these large-cap securities is approved automatically (empty turns the rule off).
+    /// The list lives in appsettings.json: a default here would be merged with it by the binder.</summary>
+    public string[] DeMinimisSecurities { get; set; } = [];
 }
