@@ -37,6 +37,7 @@ app.MapStaticAssets().AllowAnonymous();
 app.MapAccountEndpoints();
 app.MapIngestApi();
 app.MapLedgerApi();
+app.MapPreclearanceApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 await app.RunAsync();
 return 0;

@@ -29,6 +29,10 @@ public sealed partial class PreclearanceService(
     TimeProvider time)
 {
     public const string LedgerEvent = "personal_trade_preclearance";
+
+    /// <summary>Raised after a request's change is committed, so open pages (the officer's queue,
+    /// the employee's list) update without a reload. Handlers must not block.</summary>
+    public event Action<PreclearanceRequest>? Changed;
     public const string SystemReviewer = "system";
 
     [GeneratedRegex("^[A-Z][A-Z0-9.]{0,9}$")]
@@ -79,6 +83,7 @@ public sealed partial class PreclearanceService(
         await log.RecordInTransactionAsync(connection, employee, LedgerEvent, Describe(request, "submitted"), ct: ct);
         await tx.CommitAsync(ct);
         log.Committed();
+        Changed?.Invoke(request);
         return new WorkflowResult(request, null);
     }
 
@@ -172,6 +177,7 @@ public sealed partial class PreclearanceService(
         await log.RecordInTransactionAsync((NpgsqlConnection)db.Database.GetDbConnection(), actor, LedgerEvent, Describe(request, action), ct: ct);
         await tx.CommitAsync(ct);
         log.Committed();
+        Changed?.Invoke(request);
         return new WorkflowResult(request, null);
     }
 

@@ -14,6 +14,7 @@ public static class PreclearanceSetup
             .ValidateOnStart();
         builder.Services.AddSingleton(sp => new PreclearanceRules(sp.GetRequiredService<IOptions<PreclearanceOptions>>().Value));
         builder.Services.AddSingleton<PreclearanceService>();
+        builder.Services.AddSingleton<RestrictedListService>();
         builder.Services.AddHostedService<PreclearanceExpiry>();
     }
 }

@@ -160,3 +160,51 @@ public sealed class PreclearanceWorkflowTests(PostgresFixture postgres) : Portal
         Assert.Equal(0L, await LedgerAsync("SELECT count(*) FROM preclearance_requests"));
     }
 }
+
+/// <summary>Who may see and decide requests through the API.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PreclearanceAccessTests(PostgresFixture postgres) : PortalTest(postgres)
+{
+    [Fact]
+    public async Task Api_AnotherEmployeesRequest_Is403AndAnAuditorCannotDecide()
+    {
+        var owner = await Portal.CreateUserAsync(CompliancePortal.Core.Accounts.UserRoles.Employee);
+        var service = Portal.Services.GetRequiredService<PreclearanceService>();
+        var request = (await service.SubmitAsync(new Actor(owner), new PreclearanceForm("TSLA", TradeSide.Buy, 10, "acct", new DateOnly(2026, 12, 2), "why not"))).Request!;
+
+        using var ownerClient = await Portal.SignedInClientAsync(owner);
+        using var other = await Portal.SignedInClientAsync(await Portal.CreateUserAsync(CompliancePortal.Core.Accounts.UserRoles.Employee));
+        using var auditor = await Portal.SignedInClientAsync(await Portal.CreateUserAsync(CompliancePortal.Core.Accounts.UserRoles.Auditor, new DateOnly(2026, 1, 1), new DateOnly(2026, 12, 31)));
+        using var officer = await Portal.SignedInClientAsync(await Portal.CreateUserAsync(CompliancePortal.Core.Accounts.UserRoles.ComplianceOfficer));
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await ownerClient.GetAsync($"/api/v1/preclearance/{request.Id}")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await other.GetAsync($"/api/v1/preclearance/{request.Id}")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await other.GetAsync("/api/v1/preclearance/PCT-1999-0001")).StatusCode);
+        var decision = new { approve = true, reasoning = "looks fine" };
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await auditor.PostAsync($"/api/v1/preclearance/{request.Id}/decision", System.Net.Http.Json.JsonContent.Create(decision))).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await ownerClient.PostAsync($"/api/v1/preclearance/{request.Id}/decision", System.Net.Http.Json.JsonContent.Create(decision))).StatusCode);
+        Assert.Equal("PendingReview", await Db.ScalarAsync($"SELECT \"Status\" FROM preclearance_requests WHERE \"Id\" = '{request.Id}'"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await officer.PostAsync($"/api/v1/preclearance/{request.Id}/decision", System.Net.Http.Json.JsonContent.Create(decision))).StatusCode);
+        Assert.Equal("Approved", await Db.ScalarAsync($"SELECT \"Status\" FROM preclearance_requests WHERE \"Id\" = '{request.Id}'"));
+    }
+
+    [Fact]
+    public async Task RestrictedList_AddAndEnd_AreLedgerEntriesAndTheEntryDeniesMeanwhile()
+    {
+        var list = Portal.Services.GetRequiredService<RestrictedListService>();
+        var service = Portal.Services.GetRequiredService<PreclearanceService>();
+        var officer = new Actor("casey");
+
+        Assert.Null(await list.AddAsync(officer, "gme", new DateOnly(2026, 12, 1), null, "material non-public information"));
+        var denied = await service.SubmitAsync(new Actor("erin"), new PreclearanceForm("GME", TradeSide.Buy, 10, "acct", new DateOnly(2026, 12, 2), "meme"));
+        var entry = (await list.ListAsync()).Single();
+        Assert.Null(await list.EndAsync(officer, entry.Id, new DateOnly(2026, 12, 2)));
+        var allowedAfter = await service.SubmitAsync(new Actor("erin"), new PreclearanceForm("GME", TradeSide.Buy, 10, "acct", new DateOnly(2026, 12, 3), "meme"));
+
+        Assert.Equal(PreclearanceStatus.Denied, denied.Request!.Status);
+        Assert.Equal(PreclearanceStatus.PendingReview, allowedAfter.Request!.Status);
+        Assert.Equal("GME|2026-12-02", await Db.ScalarAsync("SELECT concat_ws('|', event_data->>'security', event_data->>'effective_to') FROM audit_log WHERE event = 'restricted_list_ended'"));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM audit_log WHERE event = 'restricted_list_added'"));
+        Assert.Equal("The entry ends before it starts.", await list.AddAsync(officer, "AMC", new DateOnly(2026, 12, 5), new DateOnly(2026, 12, 1), "x"));
+    }
+}
