@@ -1,5 +1,6 @@
 using Bunit;
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 
 namespace CompliancePortal.Tests.Infrastructure;
@@ -11,7 +12,9 @@ namespace CompliancePortal.Tests.Infrastructure;
 /// </summary>
 public static class PortalBunit
 {
-    public static BunitContext NewContext()
+    /// <param name="signedInAs">A user name to sign in; anonymous when null.</param>
+    /// <param name="services">Extra services the component under test needs (added before anything is resolved).</param>
+    public static BunitContext NewContext(string? signedInAs = null, Action<IServiceCollection>? services = null)
     {
         var ctx = new BunitContext();
         // MudBlazor calls JS (resize listeners, theme detection) that these tests do not care about.
@@ -19,7 +22,9 @@ public static class PortalBunit
         ctx.Services.AddMudServices();
         // The portal renders everything InteractiveServer; components may read RendererInfo.
         // Pages and the layout use AuthorizeView: anonymous unless a test signs a user in on the returned state.
-        ctx.AddAuthorization();
+        var authorization = ctx.AddAuthorization();
+        if (signedInAs is not null) authorization.SetAuthorized(signedInAs);
+        services?.Invoke(ctx.Services);
         ctx.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         return ctx;
     }
