@@ -15,6 +15,7 @@ public static class PreclearanceSetup
         builder.Services.AddSingleton(sp => new PreclearanceRules(sp.GetRequiredService<IOptions<PreclearanceOptions>>().Value));
         builder.Services.AddSingleton<PreclearanceService>();
         builder.Services.AddSingleton<RestrictedListService>();
+        builder.Services.AddSingleton<CompliancePortal.Core.ComplianceLogs.ComplianceRecords>();
         builder.Services.AddHostedService<PreclearanceExpiry>();
     }
 }

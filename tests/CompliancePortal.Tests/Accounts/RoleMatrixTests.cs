@@ -21,6 +21,7 @@ public sealed class RoleMatrixTests(PostgresFixture postgres) : PortalTest(postg
         ("GET", "/preclearance/PCT-2026-0001", [E, P, C]),
         ("GET", "/preclearance/queue", [C]),
         ("GET", "/restricted-list", [C]),
+        ("GET", "/compliance-log", [C]),
         ("GET", "/admin/users", [D]),
         ("GET", "/admin/keys", [D]),
         ("GET", "/api/v1/ledger/verify", [C, D]),
