@@ -1,33 +1,10 @@
 using CompliancePortal;
 using CompliancePortal.Cli;
-using CompliancePortal.Components;
-using CompliancePortal.Core.ApiKeys;
-using CompliancePortal.Database;
-using CompliancePortal.Demo;
-using CompliancePortal.Ingest;
-using CompliancePortal.Ledger;
-using MudBlazor.Services;
 
 // CLI verbs (verify, bench) run without the web host.
 if (CommandLine.IsCommand(args)) return await CommandLine.RunAsync(args);
 
-var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddSingleton(TimeProvider.System);
-await builder.AddPortalDatabaseAsync();
-builder.AddLedger();
-builder.Services.AddSingleton<ApiKeyStore>();
-builder.AddDemoSource();
-builder.Services.AddHostedService<StartupBanner>();
-builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-builder.Services.AddMudServices();
-
-var app = builder.Build();
-app.MapStaticAssets();
-app.UseStaticFiles();
-app.UseAntiforgery();
-app.MapIngestApi();
-app.MapLedgerApi();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+var app = await PortalApp.BuildAsync(args);
 await app.RunAsync();
 return 0;
 

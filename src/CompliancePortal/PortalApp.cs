@@ -1,0 +1,44 @@
+using CompliancePortal.Components;
+using CompliancePortal.Core.ApiKeys;
+using CompliancePortal.Database;
+using CompliancePortal.Demo;
+using CompliancePortal.Ingest;
+using CompliancePortal.Ledger;
+using MudBlazor.Services;
+
+namespace CompliancePortal;
+
+/// <summary>
+/// The portal's composition: services, then the request pipeline. Program runs it; the ingest
+/// benchmark hosts the same application in-process with its own settings (passed as args,
+/// e.g. --ConnectionStrings:Portal=...).
+/// </summary>
+public static class PortalApp
+{
+    public static async Task<WebApplication> BuildAsync(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // The static-asset manifest is named after the portal, also when another process hosts it.
+            ApplicationName = typeof(PortalApp).Assembly.GetName().Name,
+        });
+        builder.Services.AddSingleton(TimeProvider.System);
+        await builder.AddPortalDatabaseAsync();
+        builder.AddLedger();
+        builder.Services.AddSingleton<ApiKeyStore>();
+        builder.AddDemoSource();
+        builder.Services.AddHostedService<StartupBanner>();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+
+        var app = builder.Build();
+        app.MapStaticAssets();
+        app.UseStaticFiles();
+        app.UseAntiforgery();
+        app.MapIngestApi();
+        app.MapLedgerApi();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}
