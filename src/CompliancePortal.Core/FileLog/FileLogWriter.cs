@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -22,6 +23,9 @@ public sealed class FileLogWriter(
     ILogger<FileLogWriter> logger) : BackgroundService
 {
     private const int PageSize = 5000;
+
+    /// <summary>Reused for every page (one reader loop at a time).</summary>
+    private readonly ArrayBufferWriter<byte> _lines = new(1 << 20);
 
     public string Folder { get; } = folder;
 
@@ -61,37 +65,48 @@ public sealed class FileLogWriter(
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         var count = 0;
         var last = after;
-        FileStream? file = null;
+        // A page's lines are assembled in memory and written with one call per file, so the
+        // follower costs little next to the ingest it follows.
+        var lines = _lines;
+        lines.ResetWrittenCount();
         string? fileDay = null;
-        try
+        while (await reader.ReadAsync(ct))
         {
-            while (await reader.ReadAsync(ct))
+            var seq = reader.GetInt64(0);
+            var day = reader.GetDateTime(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            if (day != fileDay)
             {
-                var seq = reader.GetInt64(0);
-                var day = reader.GetDateTime(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-                if (day != fileDay)
-                {
-                    if (file is not null) await file.DisposeAsync();
-                    file = new FileStream(PathFor(day), FileMode.Append, FileAccess.Write, FileShare.Read);
-                    fileDay = day;
-                }
-                var canonical = reader.GetFieldValue<byte[]>(2);
-                await file!.WriteAsync(canonical.AsMemory(0, canonical.Length - 1), ct);
-                await file.WriteAsync(Encoding.UTF8.GetBytes(
-                    $",\"previous_hash\":\"{reader.GetString(3)}\",\"current_hash\":\"{reader.GetString(4)}\"}}\n"), ct);
-                last = seq;
-                count++;
+                if (fileDay is not null) await AppendToFileAsync(fileDay, lines, ct);
+                fileDay = day;
             }
+            var canonical = reader.GetFieldValue<byte[]>(2);
+            lines.Write(canonical.AsSpan(0, canonical.Length - 1));
+            lines.Write(",\"previous_hash\":\""u8);
+            WriteAscii(lines, reader.GetString(3));
+            lines.Write("\",\"current_hash\":\""u8);
+            WriteAscii(lines, reader.GetString(4));
+            lines.Write("\"}\n"u8);
+            last = seq;
+            count++;
         }
-        finally
-        {
-            if (file is not null)
-            {
-                await file.FlushAsync(CancellationToken.None);
-                await file.DisposeAsync();
-            }
-        }
+        if (fileDay is not null) await AppendToFileAsync(fileDay, lines, ct);
         return (count, last);
+    }
+
+    private async Task AppendToFileAsync(string day, ArrayBufferWriter<byte> lines, CancellationToken ct)
+    {
+        await using (var file = new FileStream(PathFor(day), FileMode.Append, FileAccess.Write, FileShare.Read))
+        {
+            await file.WriteAsync(lines.WrittenMemory, ct);
+            await file.FlushAsync(CancellationToken.None);
+        }
+        lines.ResetWrittenCount();
+    }
+
+    private static void WriteAscii(ArrayBufferWriter<byte> lines, string hex)
+    {
+        var span = lines.GetSpan(hex.Length);
+        lines.Advance(Encoding.ASCII.GetBytes(hex, span));
     }
 
     private string PathFor(string day) => Path.Combine(Folder, $"audit-{day}.jsonl");

@@ -21,9 +21,22 @@ public sealed record ParseResult(IReadOnlyList<LedgerEvent> Events, IReadOnlyLis
 /// </summary>
 public static partial class EventParser
 {
-    /// <summary>Top-level fields that form the envelope; everything else is the event's data.</summary>
-    private static readonly HashSet<string> Envelope =
-        ["log_type", "event", "timestamp", "event_id", "user_id", "ip_address", "session_id"];
+    /// <summary>Top-level fields that form the envelope (<see cref="Field.Data"/> and <see cref="Field.Level"/>
+    /// are the event's data). Matched on the UTF-8 name, so no string is made per property.</summary>
+    private enum Field { Data, Level, LogType, Event, Timestamp, EventId, UserId, IpAddress, SessionId }
+
+    private static Field FieldOf(JsonProperty property) =>
+        property.NameEquals("log_type"u8) ? Field.LogType
+        : property.NameEquals("event"u8) ? Field.Event
+        : property.NameEquals("timestamp"u8) ? Field.Timestamp
+        : property.NameEquals("event_id"u8) ? Field.EventId
+        : property.NameEquals("user_id"u8) ? Field.UserId
+        : property.NameEquals("ip_address"u8) ? Field.IpAddress
+        : property.NameEquals("session_id"u8) ? Field.SessionId
+        : property.NameEquals("level"u8) ? Field.Level
+        : Field.Data;
+
+    private static bool IsEnvelope(Field field) => field is not (Field.Data or Field.Level);
 
     private static readonly JsonDocumentOptions EventOptions = new()
     {
@@ -147,16 +160,16 @@ public static partial class EventParser
         DateTimeOffset? timestamp = null;
         foreach (var property in element.EnumerateObject())
         {
-            var problem = property.Name switch
+            var problem = FieldOf(property) switch
             {
-                "log_type" => RequiredText(property, 50, out logType),
-                "event" => RequiredText(property, IngestLimits.MaxEventNameLength, out name),
-                "timestamp" => ParseTimestamp(property.Value, out timestamp),
-                "event_id" => OptionalText(property, IngestLimits.MaxIdLength, out eventId),
-                "user_id" => OptionalText(property, IngestLimits.MaxUserIdLength, out userId),
-                "ip_address" => OptionalText(property, IngestLimits.MaxIpAddressLength, out ip),
-                "session_id" => OptionalText(property, IngestLimits.MaxSessionIdLength, out session),
-                "level" => CheckLevel(property.Value),
+                Field.LogType => RequiredText(property, 50, out logType),
+                Field.Event => RequiredText(property, IngestLimits.MaxEventNameLength, out name),
+                Field.Timestamp => ParseTimestamp(property.Value, out timestamp),
+                Field.EventId => OptionalText(property, IngestLimits.MaxIdLength, out eventId),
+                Field.UserId => OptionalText(property, IngestLimits.MaxUserIdLength, out userId),
+                Field.IpAddress => OptionalText(property, IngestLimits.MaxIpAddressLength, out ip),
+                Field.SessionId => OptionalText(property, IngestLimits.MaxSessionIdLength, out session),
+                Field.Level => CheckLevel(property.Value),
                 _ => null,
             };
             if (problem is not null) return problem;
@@ -188,7 +201,7 @@ public static partial class EventParser
             writer.WriteStartObject();
             foreach (var property in element.EnumerateObject())
             {
-                if (Envelope.Contains(property.Name)) continue;
+                if (IsEnvelope(FieldOf(property))) continue;
                 property.WriteTo(writer);
             }
             writer.WriteEndObject();

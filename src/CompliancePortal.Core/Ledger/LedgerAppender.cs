@@ -1,4 +1,3 @@
-using System.Text;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -50,6 +49,9 @@ public static class LedgerAppender
 
         if (rows.Count == 0) return results;
 
+        // Rows are written with the importer's synchronous Write: it only copies into Npgsql's
+        // buffer (flushing to the socket when full), which is several times cheaper than an
+        // awaited call per field. Only the start and the completion wait on the server.
         await using (var importer = await connection.BeginBinaryImportAsync(
             """
             COPY audit_log (seq, created_at, "timestamp", log_type, event, event_data, user_id, ip_address,
@@ -60,37 +62,37 @@ public static class LedgerAppender
             foreach (var row in rows)
             {
                 var e = row.Event;
-                await importer.StartRowAsync(ct);
-                await importer.WriteAsync(row.Seq, NpgsqlDbType.Bigint, ct);
-                await importer.WriteAsync(e.ReceivedAt, NpgsqlDbType.TimestampTz, ct);
-                await importer.WriteAsync(e.Timestamp ?? e.ReceivedAt, NpgsqlDbType.TimestampTz, ct);
-                await importer.WriteAsync(e.LogType, NpgsqlDbType.Varchar, ct);
-                await importer.WriteAsync(e.Event, NpgsqlDbType.Varchar, ct);
-                await importer.WriteAsync(Encoding.UTF8.GetString(e.DataJson), NpgsqlDbType.Jsonb, ct);
-                await WriteNullableAsync(importer, e.UserId, ct);
-                await WriteNullableAsync(importer, e.IpAddress, ct);
-                await WriteNullableAsync(importer, e.SessionId, ct);
-                await importer.WriteAsync(row.Source, NpgsqlDbType.Varchar, ct);
-                await WriteNullableAsync(importer, e.EventId, ct);
-                await importer.WriteAsync(row.Canonical, NpgsqlDbType.Bytea, ct);
-                await importer.WriteAsync(row.Previous, NpgsqlDbType.Char, ct);
-                await importer.WriteAsync(row.Current, NpgsqlDbType.Char, ct);
+                importer.StartRow();
+                importer.Write(row.Seq, NpgsqlDbType.Bigint);
+                importer.Write(e.ReceivedAt, NpgsqlDbType.TimestampTz);
+                importer.Write(e.Timestamp ?? e.ReceivedAt, NpgsqlDbType.TimestampTz);
+                importer.Write(e.LogType, NpgsqlDbType.Varchar);
+                importer.Write(e.Event, NpgsqlDbType.Varchar);
+                importer.Write(e.DataJson, NpgsqlDbType.Jsonb);
+                WriteNullable(importer, e.UserId);
+                WriteNullable(importer, e.IpAddress);
+                WriteNullable(importer, e.SessionId);
+                importer.Write(row.Source, NpgsqlDbType.Varchar);
+                WriteNullable(importer, e.EventId);
+                importer.Write(row.Canonical, NpgsqlDbType.Bytea);
+                importer.Write(row.Previous, NpgsqlDbType.Char);
+                importer.Write(row.Current, NpgsqlDbType.Char);
             }
             await importer.CompleteAsync(ct);
         }
 
-        var withIds = rows.Where(r => r.Event.EventId is not null).ToList();
-        if (withIds.Count > 0)
+        if (rows.Exists(r => r.Event.EventId is not null))
         {
             await using var importer = await connection.BeginBinaryImportAsync(
                 "COPY ledger_event_ids (source, event_id, seq, current_hash) FROM STDIN (FORMAT BINARY)", ct);
-            foreach (var row in withIds)
+            foreach (var row in rows)
             {
-                await importer.StartRowAsync(ct);
-                await importer.WriteAsync(row.Source, NpgsqlDbType.Varchar, ct);
-                await importer.WriteAsync(row.Event.EventId!, NpgsqlDbType.Varchar, ct);
-                await importer.WriteAsync(row.Seq, NpgsqlDbType.Bigint, ct);
-                await importer.WriteAsync(row.Current, NpgsqlDbType.Char, ct);
+                if (row.Event.EventId is null) continue;
+                importer.StartRow();
+                importer.Write(row.Source, NpgsqlDbType.Varchar);
+                importer.Write(row.Event.EventId, NpgsqlDbType.Varchar);
+                importer.Write(row.Seq, NpgsqlDbType.Bigint);
+                importer.Write(row.Current, NpgsqlDbType.Char);
             }
             await importer.CompleteAsync(ct);
         }
@@ -151,6 +153,9 @@ public static class LedgerAppender
         return found;
     }
 
-    private static Task WriteNullableAsync(NpgsqlBinaryImporter importer, string? value, CancellationToken ct) =>
-        value is null ? importer.WriteNullAsync(ct) : importer.WriteAsync(value, NpgsqlDbType.Varchar, ct);
+    private static void WriteNullable(NpgsqlBinaryImporter importer, string? value)
+    {
+        if (value is null) importer.WriteNull();
+        else importer.Write(value, NpgsqlDbType.Varchar);
+    }
 }

@@ -1,11 +1,31 @@
+using CompliancePortal.Bench;
+
 namespace CompliancePortal.Cli;
 
-/// <summary>Benchmarks: placeholder until the ingest benchmark lands.</summary>
+/// <summary>`bench ingest [--events N] [--clients C] [--batch B] [--insert-events M] [--search-sample S] [--warmup W]`.</summary>
 public static class Bench
 {
-    public static Task<int> RunAsync(string[] args, IConfiguration configuration)
+    private const string Usage =
+        "usage: bench ingest [--events N (200000)] [--clients C (8)] [--batch B (500)] [--insert-events M (20000)] [--search-sample S (2000)] [--warmup W (40000, 0 = none)]";
+
+    public static async Task<int> RunAsync(string[] args, IConfiguration configuration)
     {
-        Console.Error.WriteLine("usage: bench ingest --events N");
-        return Task.FromResult(64);
+        if (args.Length == 0 || args[0] != "ingest")
+        {
+            Console.Error.WriteLine(Usage);
+            return 64;
+        }
+        IngestBenchmarkOptions options;
+        try
+        {
+            options = IngestBenchmarkOptions.Parse(args[1..]);
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            Console.Error.WriteLine(Usage);
+            return 64;
+        }
+        return await IngestBenchmark.RunAsync(options, Console.Out);
     }
 }

@@ -42,11 +42,19 @@ public static class IngestEndpoints
 
         if (http.Request.ContentLength > IngestLimits.MaxRequestBytes)
             return Problems.TooLarge($"The request body is {http.Request.ContentLength} bytes, over the limit of {IngestLimits.MaxRequestBytes} bytes (8 MiB) per request.");
-        var body = await ReadBodyAsync(http);
-        if (body is null)
-            return Problems.TooLarge($"The request body is over the limit of {IngestLimits.MaxRequestBytes} bytes (8 MiB) per request.");
-
-        var parsed = EventParser.Parse(body.Value, format.Value, receivedAt);
+        var (buffer, length) = await ReadBodyAsync(http);
+        ParseResult parsed;
+        try
+        {
+            if (length < 0)
+                return Problems.TooLarge($"The request body is over the limit of {IngestLimits.MaxRequestBytes} bytes (8 MiB) per request.");
+            // The parsed events own copies of their data, so the body's buffer goes back to the pool here.
+            parsed = EventParser.Parse(buffer.AsMemory(0, length), format.Value, receivedAt);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
         if (parsed.Errors.Count > 0)
             return Problems.InvalidEvents(parsed.Errors, parsed.Errors.Any(e => e.TooLarge) ? 413 : 400);
 
@@ -89,18 +97,38 @@ public static class IngestEndpoints
         };
     }
 
-    /// <summary>The whole body, or null when it is over the request limit.</summary>
-    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpContext http)
+    /// <summary>
+    /// The whole body in a buffer rented from the shared pool (the caller returns it) and its length,
+    /// or -1 when it is over the request limit. Pooling keeps request bodies (often hundreds of KB)
+    /// off the large-object heap.
+    /// </summary>
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpContext http)
     {
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Clamp(http.Request.ContentLength ?? 16 * 1024, 1, IngestLimits.MaxRequestBytes));
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(http.Request.ContentLength ?? 16 * 1024, IngestLimits.MaxRequestBytes) + 1);
+        var length = 0;
         var stream = http.Request.Body;
-        while (true)
+        try
         {
-            var memory = buffer.GetMemory(16 * 1024);
-            var read = await stream.ReadAsync(memory, http.RequestAborted);
-            if (read == 0) return buffer.WrittenMemory;
-            buffer.Advance(read);
-            if (buffer.WrittenCount > IngestLimits.MaxRequestBytes) return null;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > IngestLimits.MaxRequestBytes) return (buffer, -1);
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, IngestLimits.MaxRequestBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                var read = await stream.ReadAsync(buffer.AsMemory(length), http.RequestAborted);
+                if (read == 0) return (buffer, length);
+                length += read;
+                if (length > IngestLimits.MaxRequestBytes) return (buffer, -1);
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
         }
     }
 }

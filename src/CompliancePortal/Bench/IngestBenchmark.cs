@@ -1,0 +1,161 @@
+using System.Globalization;
+using CompliancePortal.Core.Database;
+using CompliancePortal.Database;
+using Npgsql;
+
+namespace CompliancePortal.Bench;
+
+/// <summary>Settings of `bench ingest` (each also a --flag).</summary>
+public sealed record IngestBenchmarkOptions
+{
+    /// <summary>--events: events posted to the portal and COPYed into the seed schema.</summary>
+    public int Events { get; init; } = 200_000;
+
+    /// <summary>--clients: concurrent HTTP clients.</summary>
+    public int Clients { get; init; } = 8;
+
+    /// <summary>--batch: events per request.</summary>
+    public int Batch { get; init; } = 500;
+
+    /// <summary>--insert-events: events for the (slow) per-event INSERT baseline, at most --events.</summary>
+    public int InsertEvents { get; init; } = 20_000;
+
+    /// <summary>--warmup: events first posted to a throwaway database by the same in-process portal,
+    /// so the measured run sees compiled code (a server runs for days; the JIT's tier-up is a
+    /// start-up cost). 0 turns it off.</summary>
+    public int Warmup { get; init; } = 40_000;
+
+    /// <summary>--search-sample: events looked up by full-text search afterwards.</summary>
+    public int SearchSample { get; init; } = 2_000;
+
+    /// <summary>--content-root: the portal's content root (appsettings.json); the current folder by default.</summary>
+    public string ContentRoot { get; init; } = Directory.GetCurrentDirectory();
+
+    public static IngestBenchmarkOptions Parse(IReadOnlyList<string> args)
+    {
+        var o = new IngestBenchmarkOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var (name, value) = args[i].Contains('=')
+                ? (args[i][..args[i].IndexOf('=')], args[i][(args[i].IndexOf('=') + 1)..])
+                : (args[i], i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value"));
+            int Number() => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+                ? n : throw new ArgumentException($"{name} needs a positive whole number, not '{value}'");
+            o = name switch
+            {
+                "--events" => o with { Events = Number() },
+                "--clients" => o with { Clients = Number() },
+                "--batch" => o with { Batch = Number() },
+                "--insert-events" => o with { InsertEvents = Number() },
+                "--search-sample" => o with { SearchSample = Number() },
+                "--warmup" => o with { Warmup = value == "0" ? 0 : Number() },
+                "--content-root" => o with { ContentRoot = value },
+                _ when name.Contains(':') => o, // a configuration setting (--Section:Key=value), read elsewhere
+                _ => throw new ArgumentException($"unknown option {name}"),
+            };
+        }
+        return o;
+    }
+}
+
+/// <summary>
+/// `bench ingest`: the portal against the seed's design on the same events, in one private
+/// PostgreSQL cluster (durable settings: fsync and synchronous_commit on). Prints a table and,
+/// as the last line, a JSON summary. Exit code 0, or 1 when a check fails.
+/// </summary>
+public static class IngestBenchmark
+{
+    public static async Task<int> RunAsync(IngestBenchmarkOptions options, TextWriter output, CancellationToken ct = default)
+    {
+        output.WriteLine($"bench ingest: {options.Events} events, {options.Clients} clients, {options.Batch} events per request, " +
+                         $"{Environment.ProcessorCount} cores");
+        var events = BenchEvents.Generate(options.Events);
+        var folder = Path.Combine(Path.GetTempPath(), "cp-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var cluster = await EmbeddedPostgres.StartAsync(Path.Combine(folder, "pg"), ct);
+        try
+        {
+            output.WriteLine($"PostgreSQL cluster on port {cluster.Port} in {cluster.Folder}");
+            var cpu = new CpuMeter(CpuMeter.PostmasterPid(Path.Combine(cluster.Folder, "data")));
+
+            if (options.Warmup > 0)
+            {
+                var warmupDb = await PortalRoles.EnsureDatabaseAsync(cluster.AdminConnectionString, "bench_warmup", ct);
+                await DatabaseSetup.MigrateAsync(warmupDb, ct);
+                var warmup = await PortalContestant.RunAsync(warmupDb, events[..Math.Min(options.Warmup, events.Length)], options,
+                    Path.Combine(folder, "filelog-warmup"), cpu, ct);
+                output.WriteLine($"warm-up: {warmup.Events} events into a throwaway database in {warmup.Elapsed.TotalSeconds:F2} s " +
+                                 $"({warmup.EventsPerSecond:F0}/s, app cpu {warmup.Cpu.Process.TotalMicroseconds / warmup.Events:F1} us/event); not counted");
+            }
+
+            var portalDb = await PortalRoles.EnsureDatabaseAsync(cluster.AdminConnectionString, "bench_portal", ct);
+            await DatabaseSetup.MigrateAsync(portalDb, ct);
+            await CheckpointAsync(cluster, ct);
+            var portal = await PortalContestant.RunAsync(portalDb, events, options, Path.Combine(folder, "filelog"), cpu, ct);
+            NpgsqlConnection.ClearAllPools();
+
+            var copyDb = await CreateSeedDatabaseAsync(cluster, "bench_seed_copy", ct);
+            await CheckpointAsync(cluster, ct);
+            var seedCopy = await MeasureAsync(cpu, () => SeedBaseline.CopyAsync(copyDb, events, ct));
+
+            var insertDb = await CreateSeedDatabaseAsync(cluster, "bench_seed_insert", ct);
+            await CheckpointAsync(cluster, ct);
+            var seedInsert = await MeasureAsync(cpu, () => SeedBaseline.InsertAsync(insertDb, events[..Math.Min(options.InsertEvents, events.Length)], ct));
+
+            output.WriteLine();
+            output.WriteLine(BenchResult.Table([portal, seedCopy, seedInsert]));
+            output.WriteLine($"(portal ack = HTTP response after COMMIT, per request of {options.Batch}; " +
+                             $"seed COPY ack = per COPY of {SeedBaseline.CopyBatchRows}; seed INSERT ack = per COMMIT of {SeedBaseline.InsertBatchRows};");
+            output.WriteLine(" app cpu = this process (clients + portal, or the loader); pg cpu = all PostgreSQL processes of the cluster)");
+            output.WriteLine();
+
+            var admin = AdminConnectionString(cluster, "bench_portal");
+            var failure = await LedgerChecks.CheckChainAsync(admin, options.Events, output, ct)
+                          ?? await LedgerChecks.CheckFullTextAsync(admin, events, options.SearchSample, output, ct);
+            if (failure is not null)
+            {
+                output.WriteLine($"bench FAILED: {failure}");
+                return 1;
+            }
+            output.WriteLine(BenchResult.SummaryJson(portal, seedCopy, seedInsert));
+            return 0;
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await cluster.StopAsync();
+            try { Directory.Delete(folder, recursive: true); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+        }
+    }
+
+    private static async Task<BenchResult> MeasureAsync(CpuMeter cpu, Func<Task<BenchResult>> run)
+    {
+        var before = cpu.Read();
+        var result = await run();
+        var after = cpu.Read();
+        return result with { Cpu = (after.Process - before.Process, after.Postgres - before.Postgres) };
+    }
+
+    private static string AdminConnectionString(EmbeddedPostgres cluster, string database) =>
+        new NpgsqlConnectionStringBuilder(cluster.AdminConnectionString) { Database = database }.ConnectionString;
+
+    private static async Task<string> CreateSeedDatabaseAsync(EmbeddedPostgres cluster, string name, CancellationToken ct)
+    {
+        await ExecuteAsync(cluster.AdminConnectionString, $"CREATE DATABASE \"{name}\" ENCODING 'UTF8'", ct);
+        var connectionString = AdminConnectionString(cluster, name);
+        await SeedBaseline.CreateSchemaAsync(connectionString, ct);
+        return connectionString;
+    }
+
+    /// <summary>Each contestant starts right after a checkpoint, so none pays for another's dirty pages.</summary>
+    private static Task CheckpointAsync(EmbeddedPostgres cluster, CancellationToken ct) =>
+        ExecuteAsync(cluster.AdminConnectionString, "CHECKPOINT", ct);
+
+    private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}

@@ -1,0 +1,69 @@
+using CompliancePortal.Core.Ledger;
+using Npgsql;
+
+namespace CompliancePortal.Bench;
+
+/// <summary>What the benchmark proves after the run: the chain is intact and holds every event,
+/// and every sampled event is found through the ledger's full-text index.</summary>
+public static class LedgerChecks
+{
+    /// <summary>The expression of audit_log_fts_idx in 001_ledger.sql, character for character.</summary>
+    public const string FullTextExpression =
+        "(to_tsvector('simple'::regconfig, event::text) || jsonb_to_tsvector('simple'::regconfig, event_data, '[\"string\"]'::jsonb))";
+
+    private const string CountByTag =
+        $"SELECT count(*) FROM audit_log WHERE {FullTextExpression} @@ to_tsquery('simple', $1)";
+
+    /// <summary>
+    /// Counts each sampled event's unique tag through the index expression (sequential scans
+    /// off, so the count comes from the index); returns a failure message or null.
+    /// </summary>
+    public static async Task<string?> CheckFullTextAsync(string connectionString, IReadOnlyList<BenchEvent> events, int sample, TextWriter output, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using (var off = new NpgsqlCommand("SET enable_seqscan = off", connection))
+            await off.ExecuteNonQueryAsync(ct);
+
+        await using (var explain = new NpgsqlCommand("EXPLAIN " + CountByTag, connection))
+        {
+            explain.Parameters.Add(new() { Value = events[0].Tag });
+            var plan = new List<string>();
+            await using var reader = await explain.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) plan.Add(reader.GetString(0));
+            if (!plan.Any(l => l.Contains("Bitmap Index Scan", StringComparison.Ordinal)))
+                return "the full-text query does not use the full-text index:" + Environment.NewLine + string.Join(Environment.NewLine, plan);
+        }
+
+        var indexes = SampleIndexes(events.Count, sample);
+        var missing = new List<string>();
+        foreach (var i in indexes)
+        {
+            await using var cmd = new NpgsqlCommand(CountByTag, connection);
+            cmd.Parameters.Add(new() { Value = events[i].Tag });
+            var found = (long)(await cmd.ExecuteScalarAsync(ct))!;
+            if (found != 1) missing.Add($"{events[i].Tag} (found {found})");
+        }
+        output.WriteLine($"full-text check: {indexes.Count - missing.Count} of {indexes.Count} sampled events found once through the full-text index");
+        return missing.Count == 0 ? null
+            : $"{missing.Count} sampled events were not found exactly once by full-text search: {string.Join(", ", missing.Take(10))}";
+    }
+
+    /// <summary>Recomputes the whole chain; returns a failure message or null.</summary>
+    public static async Task<string?> CheckChainAsync(string connectionString, int expected, TextWriter output, CancellationToken ct)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var result = await LedgerVerifier.VerifyAsync(dataSource, ct);
+        output.WriteLine($"chain check: intact={result.Intact}, entries={result.Entries}, head={result.Head.Seq} ({result.Reason})");
+        if (!result.Intact) return $"the chain is broken at {result.FirstBadSeq}: {result.Reason}";
+        return result.Entries == expected ? null : $"the ledger holds {result.Entries} entries, not {expected}";
+    }
+
+    /// <summary>Up to <paramref name="sample"/> indexes spread evenly from the first event to the last.</summary>
+    private static List<int> SampleIndexes(int count, int sample)
+    {
+        if (sample >= count) return [.. Enumerable.Range(0, count)];
+        if (sample <= 1) return [count - 1];
+        return [.. Enumerable.Range(0, sample).Select(k => (int)((long)k * (count - 1) / (sample - 1))).Distinct()];
+    }
+}

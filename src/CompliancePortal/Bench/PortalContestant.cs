@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using CompliancePortal.Core.ApiKeys;
+using CompliancePortal.Core.Database;
+using CompliancePortal.Core.Ledger;
+
+namespace CompliancePortal.Bench;
+
+/// <summary>
+/// The measured contestant: the real portal (the same composition Program runs) on Kestrel at a
+/// free loopback port, fed NDJSON batches by concurrent HTTP clients through the public API.
+/// </summary>
+public static class PortalContestant
+{
+    public static async Task<BenchResult> RunAsync(
+        PortalConnections database, IReadOnlyList<BenchEvent> events, IngestBenchmarkOptions options, string fileLogFolder, CpuMeter cpu, CancellationToken ct)
+    {
+        await using var app = await PortalApp.BuildAsync(
+        [
+            $"--contentRoot={options.ContentRoot}",
+            $"--ConnectionStrings:Portal={database.App}",
+            $"--ConnectionStrings:PortalOwner={database.Owner}",
+            "--Urls=http://127.0.0.1:0",
+            "--Demo:Enabled=false",
+            "--FileLog:Enabled=true",
+            $"--FileLog:Folder={fileLogFolder}",
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+        await app.StartAsync(ct);
+        try
+        {
+            var key = ApiKeyStore.NewKey();
+            await app.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("bench", key, [.. LogTypes.All], canVerify: false, ct);
+            var batches = BenchEvents.NdJsonBatches(events, options.Batch);
+            return await PostAllAsync(new Uri(app.Urls.First()), key, batches, options.Clients, cpu, ct);
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task<BenchResult> PostAllAsync(Uri address, string key, (byte[] Body, int Count)[] batches, int clients, CpuMeter cpu, CancellationToken ct)
+    {
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, UseProxy = false };
+        using var http = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
+        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+        // Open the connections (and warm the routing) before the clock starts; this stores nothing.
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => http.GetAsync("/healthz", ct)));
+
+        var acks = new double[batches.Length];
+        var next = -1;
+        var cpuBefore = cpu.Read();
+        var total = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < batches.Length)
+            {
+                var began = Stopwatch.GetTimestamp();
+                await PostAsync(http, batches[i].Body, batches[i].Count, ct);
+                acks[i] = Stopwatch.GetElapsedTime(began).TotalMilliseconds;
+            }
+        }, ct)));
+        var elapsed = total.Elapsed;
+        var cpuAfter = cpu.Read();
+        return new BenchResult("portal: HTTP NDJSON -> ledger", batches.Sum(b => b.Count), elapsed, acks)
+        {
+            Cpu = (cpuAfter.Process - cpuBefore.Process, cpuAfter.Postgres - cpuBefore.Postgres),
+        };
+    }
+
+    /// <summary>Posts one batch until it is acknowledged; a 503 (queue full) is retried as a real client would.</summary>
+    private static async Task PostAsync(HttpClient http, byte[] body, int count, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+            using var response = await http.PostAsync("/api/v1/events", content, ct);
+            var answer = await response.Content.ReadAsByteArrayAsync(ct);
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < 100)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), ct);
+                continue;
+            }
+            if (response.StatusCode != HttpStatusCode.OK)
+                throw new InvalidOperationException($"the portal answered {(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(answer)}");
+            var accepted = ReadAccepted(answer);
+            if (accepted != count)
+                throw new InvalidOperationException($"the portal accepted {accepted} of {count} events");
+            return;
+        }
+    }
+
+    /// <summary>The response's top-level "accepted" count, read without building the receipts.</summary>
+    private static int ReadAccepted(byte[] json)
+    {
+        var reader = new Utf8JsonReader(json);
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("accepted"u8))
+            {
+                reader.Read();
+                return reader.GetInt32();
+            }
+        }
+        return -1;
+    }
+}

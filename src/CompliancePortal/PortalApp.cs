@@ -1,0 +1,55 @@
+using CompliancePortal.Accounts;
+using CompliancePortal.Components;
+using CompliancePortal.Core.ApiKeys;
+using CompliancePortal.Database;
+using CompliancePortal.Demo;
+using CompliancePortal.Ingest;
+using CompliancePortal.Ledger;
+using CompliancePortal.Preclearance;
+using MudBlazor.Services;
+
+namespace CompliancePortal;
+
+/// <summary>
+/// The portal's composition: services, then the request pipeline. Program runs it; the ingest
+/// benchmark hosts the same application in-process with its own settings (passed as args,
+/// e.g. --ConnectionStrings:Portal=...).
+/// </summary>
+public static class PortalApp
+{
+    public static async Task<WebApplication> BuildAsync(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // The static-asset manifest is named after the portal, also when another process hosts it.
+            ApplicationName = typeof(PortalApp).Assembly.GetName().Name,
+        });
+        // Serve package assets (MudBlazor, the Blazor script) when running from build output in any environment.
+        builder.WebHost.UseStaticWebAssets();
+        builder.Services.AddSingleton(TimeProvider.System);
+        await builder.AddPortalDatabaseAsync();
+        builder.AddLedger();
+        builder.Services.AddSingleton<ApiKeyStore>();
+        builder.AddPortalAccounts();
+        builder.AddPreclearance();
+        builder.AddDemoSource();
+        builder.Services.AddHostedService<StartupBanner>();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+
+        var app = builder.Build();
+        app.UseStaticFiles();   // the repository-root wwwroot/, before routing so no page or policy sees these requests
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapAccountEndpoints();
+        app.MapIngestApi();
+        app.MapLedgerApi();
+        app.MapPreclearanceApi();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

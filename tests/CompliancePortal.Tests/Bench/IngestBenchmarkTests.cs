@@ -1,0 +1,49 @@
+using System.Text.Json;
+using CompliancePortal.Bench;
+using CompliancePortal.Tests.Infrastructure;
+
+namespace CompliancePortal.Tests.Bench;
+
+/// <summary>
+/// Runs `bench ingest`'s whole code path (own cluster, in-process portal, both seed baselines,
+/// chain and full-text checks) on a tiny workload, so the command cannot silently rot.
+/// </summary>
+public sealed class IngestBenchmarkTests
+{
+    private static readonly string[] SummaryKeys =
+        ["events", "events_per_s", "ack_p50_ms", "ack_p99_ms", "seed_copy_per_s", "seed_insert_per_s", "vs_seed_copy", "vs_seed_insert"];
+
+    [Fact]
+    public async Task BenchIngest_TinyRun_PassesItsChecksAndEndsWithTheSummaryJson()
+    {
+        var output = new StringWriter();
+        var options = new IngestBenchmarkOptions
+        {
+            Events = 2_000, Clients = 2, Batch = 250, InsertEvents = 300, SearchSample = 200, Warmup = 500,
+            ContentRoot = RepositoryRoot.Path,
+        };
+
+        var exit = await IngestBenchmark.RunAsync(options, output);
+
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.True(exit == 0, output.ToString());
+        using var summary = JsonDocument.Parse(lines[^1]);
+        Assert.Equal(SummaryKeys, summary.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(2_000, summary.RootElement.GetProperty("events").GetInt32());
+        foreach (var key in SummaryKeys) Assert.True(summary.RootElement.GetProperty(key).GetDouble() > 0, key);
+        Assert.Contains(lines, l => l.StartsWith("full-text check: 200 of 200", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("chain check: intact=True, entries=2000", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Options_AcceptBothFlagForms()
+    {
+        var options = IngestBenchmarkOptions.Parse(["--events", "5000", "--clients=3", "--warmup", "0"]);
+        Assert.Equal(5_000, options.Events);
+        Assert.Equal(3, options.Clients);
+        Assert.Equal(0, options.Warmup);
+        Assert.Equal(500, options.Batch);
+        Assert.Throws<ArgumentException>(() => IngestBenchmarkOptions.Parse(["--events", "-1"]));
+        Assert.Throws<ArgumentException>(() => IngestBenchmarkOptions.Parse(["--bogus", "1"]));
+    }
+}
