@@ -7,6 +7,7 @@ using CompliancePortal.Database;
 using CompliancePortal.Demo;
 using CompliancePortal.Ingest;
 using CompliancePortal.Ledger;
+using CompliancePortal.LiveFeed;
 using MudBlazor.Services;
 
 // CLI verbs (verify, bench) run without the web host.
@@ -21,6 +22,7 @@ builder.AddLedger();
 builder.Services.AddSingleton<ApiKeyStore>();
 builder.AddPortalAccounts();
 builder.AddDemoSource();
+builder.AddLiveFeed();
 builder.Services.AddHostedService<StartupBanner>();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
@@ -35,6 +37,7 @@ app.MapStaticAssets().AllowAnonymous();
 app.MapAccountEndpoints();
 app.MapIngestApi();
 app.MapLedgerApi();
+app.MapLiveFeed();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 await app.RunAsync();
 return 0;
