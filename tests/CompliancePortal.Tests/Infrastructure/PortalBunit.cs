@@ -11,9 +11,11 @@ namespace CompliancePortal.Tests.Infrastructure;
 /// </summary>
 public static class PortalBunit
 {
-    public static BunitContext NewContext()
+    /// <param name="services">Registers a test's own services (fakes) before anything is resolved.</param>
+    public static BunitContext NewContext(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         var ctx = new BunitContext();
+        services?.Invoke(ctx.Services);
         // MudBlazor calls JS (resize listeners, theme detection) that these tests do not care about.
         ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         ctx.Services.AddMudServices();
