@@ -5,6 +5,7 @@ using CompliancePortal.Database;
 using CompliancePortal.Demo;
 using CompliancePortal.Ingest;
 using CompliancePortal.Ledger;
+using CompliancePortal.LiveFeed;
 using CompliancePortal.Preclearance;
 using MudBlazor.Services;
 
@@ -34,6 +35,7 @@ public static class PortalApp
         builder.AddPortalAccounts();
         builder.AddPreclearance();
         builder.AddDemoSource();
+        builder.AddLiveFeed();
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
@@ -49,6 +51,7 @@ public static class PortalApp
         app.MapIngestApi();
         app.MapLedgerApi();
         app.MapPreclearanceApi();
+        app.MapLiveFeed();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -103,7 +103,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             Port = FreePort();
             var ok = await RunPgAsync("pg_ctl",
                 ["-D", _dataDir, "-l", Path.Combine(Folder, "server.log"), "-w", "-t", "60", "-o",
-                 $"-p {Port} -k {_socketDir} -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB", "start"],
+                 $"-p {Port} -k {_socketDir} -c listen_addresses=127.0.0.1 -c max_connections=500 -c shared_buffers=256MB", "start"],
                 ct, throwOnError: attempt >= 2);
             if (ok)
             {

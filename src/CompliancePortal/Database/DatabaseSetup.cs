@@ -21,7 +21,8 @@ public static class DatabaseSetup
         if (connections.Embedded is { } embedded) builder.Services.AddSingleton(embedded);
 
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connections.Value.App).Build());
-        builder.Services.AddDbContextFactory<PortalDbContext>(o => o.UseNpgsql(connections.Value.App));
+        // EF shares the portal's data source: one pool, closed when the host stops.
+        builder.Services.AddDbContextFactory<PortalDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         // First hosted service: the schema is current before the ledger writer or the server starts.
         builder.Services.AddHostedService<DatabaseStartup>();
     }

@@ -1,0 +1,52 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CompliancePortal.Core.LiveFeed;
+
+/// <summary>
+/// One committed ledger entry as the live feed shows it: the envelope, the level and the few
+/// data fields the feed and dashboard display (<see cref="FeedFields"/>), never the whole event.
+/// The JSON names are the hub's wire contract (README, "Live feed hub").
+/// </summary>
+public sealed record FeedEntry(
+    [property: JsonPropertyName("seq")] long Seq,
+    [property: JsonPropertyName("received_at")] DateTimeOffset ReceivedAt,
+    [property: JsonPropertyName("timestamp")] DateTimeOffset Timestamp,
+    [property: JsonPropertyName("log_type")] string LogType,
+    [property: JsonPropertyName("event")] string Event,
+    [property: JsonPropertyName("level")] string? Level,
+    [property: JsonPropertyName("data")] IReadOnlyDictionary<string, JsonElement> Data,
+    [property: JsonPropertyName("current_hash")] string CurrentHash)
+{
+    /// <summary>A data field as text: strings as they are, numbers with the digits the source sent.</summary>
+    public string? Text(string field) =>
+        Data.TryGetValue(field, out var value)
+            ? value.ValueKind switch
+            {
+                JsonValueKind.String => value.GetString(),
+                JsonValueKind.Null or JsonValueKind.Undefined => null,
+                _ => value.GetRawText(),
+            }
+            : null;
+
+    /// <summary>A numeric data field, or null when it is absent or not a number.</summary>
+    public double? Number(string field) =>
+        Data.TryGetValue(field, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble()
+        : Data.TryGetValue(field, out value) && value.ValueKind == JsonValueKind.String
+          && double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) ? parsed
+        : null;
+}
+
+/// <summary>
+/// The data fields the live feed carries. A projection rather than the whole event: feed viewers
+/// (portfolio managers) see trading activity, not e.g. the employee names of compliance records.
+/// </summary>
+public static class FeedFields
+{
+    public static readonly IReadOnlyList<string> All =
+    [
+        "trade_id", "asset", "action", "symbol", "quantity", "fill_price", "limit_price", "slippage_pct", "error",
+        "api", "endpoint", "status_code", "latency_ms", "check", "severity", "trigger",
+    ];
+}
