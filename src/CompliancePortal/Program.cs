@@ -7,6 +7,7 @@ using CompliancePortal.Database;
 using CompliancePortal.Demo;
 using CompliancePortal.Ingest;
 using CompliancePortal.Ledger;
+using CompliancePortal.Search;
 using MudBlazor.Services;
 
 // CLI verbs (verify, bench) run without the web host.
@@ -20,6 +21,7 @@ await builder.AddPortalDatabaseAsync();
 builder.AddLedger();
 builder.Services.AddSingleton<ApiKeyStore>();
 builder.AddPortalAccounts();
+builder.AddAuditSearch();
 builder.AddDemoSource();
 builder.Services.AddHostedService<StartupBanner>();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
@@ -35,6 +37,7 @@ app.MapStaticAssets().AllowAnonymous();
 app.MapAccountEndpoints();
 app.MapIngestApi();
 app.MapLedgerApi();
+app.MapAuditSearch();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 await app.RunAsync();
 return 0;
