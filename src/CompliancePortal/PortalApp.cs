@@ -7,6 +7,7 @@ using CompliancePortal.Ingest;
 using CompliancePortal.Ledger;
 using CompliancePortal.LiveFeed;
 using CompliancePortal.Preclearance;
+using CompliancePortal.Search;
 using MudBlazor.Services;
 
 namespace CompliancePortal;
@@ -36,6 +37,7 @@ public static class PortalApp
         builder.AddPreclearance();
         builder.AddDemoSource();
         builder.AddLiveFeed();
+        builder.AddAuditSearch();
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
@@ -52,6 +54,7 @@ public static class PortalApp
         app.MapLedgerApi();
         app.MapPreclearanceApi();
         app.MapLiveFeed();
+        app.MapAuditSearch();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

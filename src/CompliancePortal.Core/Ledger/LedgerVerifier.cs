@@ -17,6 +17,18 @@ public sealed record VerificationResult(
     [property: JsonPropertyName("first_bad_seq")] long? FirstBadSeq,
     [property: JsonPropertyName("reason")] string Reason);
 
+/// <summary>The check of one entry and its two links, as the event detail page shows it.</summary>
+public sealed record EntryVerification(
+    [property: JsonPropertyName("seq")] long Seq,
+    [property: JsonPropertyName("verified")] bool Verified,
+    [property: JsonPropertyName("hash_matches")] bool HashMatches,
+    [property: JsonPropertyName("column_mismatch")] string? ColumnMismatch,
+    [property: JsonPropertyName("links_to_previous")] bool LinksToPrevious,
+    [property: JsonPropertyName("links_to_next")] bool LinksToNext,
+    [property: JsonPropertyName("previous_hash")] string PreviousHash,
+    [property: JsonPropertyName("current_hash")] string CurrentHash,
+    [property: JsonPropertyName("reason")] string Reason);
+
 /// <summary>
 /// Recomputes the chain from the stored rows alone: every seq in order with none missing, every
 /// previous_hash equal to the entry before's current_hash, every current_hash equal to
@@ -36,14 +48,7 @@ public static class LedgerVerifier
         long expectedSeq = 1;
         var previous = ChainHash.Genesis;
         await using (var cmd = new NpgsqlCommand(
-            """
-            SELECT seq, created_at, "timestamp", log_type, event, user_id, ip_address, session_id, source,
-                   event_id, previous_hash, current_hash, canonical,
-                   event_data = (convert_from(canonical, 'UTF8')::jsonb -> 'data') AS data_matches
-            FROM audit_log
-            WHERE seq <= $1
-            ORDER BY seq
-            """, connection))
+            $"SELECT {StoredRow.Columns} FROM audit_log WHERE seq <= $1 ORDER BY seq", connection))
         {
             cmd.Parameters.Add(new() { Value = head.Seq });
             await using var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
@@ -82,6 +87,50 @@ public static class LedgerVerifier
         return new VerificationResult(true, entries, head, null, entries == 0 ? "the ledger is empty" : "every entry recomputes");
     }
 
+    /// <summary>
+    /// Re-checks one entry the way <see cref="VerifyAsync"/> checks every entry: its hash from its
+    /// stored canonical bytes, its columns against those bytes, and its links to both neighbours
+    /// (the entry before's current_hash is its previous_hash, 64 zeros for entry 1; the entry
+    /// after's previous_hash is its current_hash, or the chain head's hash if it is the last).
+    /// Null when no entry has that seq.
+    /// </summary>
+    public static async Task<EntryVerification?> VerifyEntryAsync(NpgsqlConnection connection, long seq, CancellationToken ct = default)
+    {
+        await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        var head = await ReadHeadAsync(connection, ct);
+        var rows = new Dictionary<long, StoredRow>();
+        await using (var cmd = new NpgsqlCommand(
+            $"SELECT {StoredRow.Columns} FROM audit_log WHERE seq BETWEEN $1 - 1 AND $1 + 1", connection))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
+            await using var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var row = StoredRow.Read(reader);
+                rows.TryAdd(row.Seq, row);
+            }
+        }
+        if (!rows.TryGetValue(seq, out var entry)) return null;
+
+        var hashMatches = ChainHash.Compute(entry.PreviousHash, entry.Canonical) == entry.CurrentHash;
+        var mismatch = entry.FindColumnMismatch();
+        var linksBack = seq == 1
+            ? entry.PreviousHash == ChainHash.Genesis
+            : rows.TryGetValue(seq - 1, out var before) && before.CurrentHash == entry.PreviousHash;
+        var linksForward = rows.TryGetValue(seq + 1, out var after)
+            ? after.PreviousHash == entry.CurrentHash
+            : head.Seq == seq && head.Hash == entry.CurrentHash;
+
+        var reason = !hashMatches ? $"entry {seq}'s current_hash does not match its canonical bytes"
+            : mismatch is not null ? $"entry {seq}'s {mismatch} column differs from its hashed canonical bytes"
+            : !linksBack ? (seq == 1 ? "entry 1's previous_hash is not the genesis hash" : $"entry {seq}'s previous_hash does not match entry {seq - 1}'s current_hash")
+            : !linksForward ? (after is null ? $"entry {seq + 1} is missing (the chain head is at {head.Seq})" : $"entry {seq + 1}'s previous_hash does not match entry {seq}'s current_hash")
+            : seq == head.Seq ? "the hash recomputes from the stored bytes and the entry is the chain head"
+            : "the hash recomputes from the stored bytes and both neighbours link to it";
+        return new EntryVerification(seq, hashMatches && mismatch is null && linksBack && linksForward,
+            hashMatches, mismatch, linksBack, linksForward, entry.PreviousHash, entry.CurrentHash, reason);
+    }
+
     public static async Task<ChainHead> ReadHeadAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("SELECT seq, hash FROM ledger_head WHERE id = 1", connection);
@@ -98,6 +147,13 @@ public static class LedgerVerifier
         string? IpAddress, string? SessionId, string Source, string? EventId, string PreviousHash,
         string CurrentHash, byte[] Canonical, bool DataMatches)
     {
+        public const string Columns =
+            """
+            seq, created_at, "timestamp", log_type, event, user_id, ip_address, session_id, source,
+            event_id, previous_hash, current_hash, canonical,
+            event_data = (convert_from(canonical, 'UTF8')::jsonb -> 'data') AS data_matches
+            """;
+
         public static StoredRow Read(NpgsqlDataReader r) => new(
             r.GetInt64(0), r.GetDateTime(1), r.GetDateTime(2), r.GetString(3), r.GetString(4),
             NullableString(r, 5), NullableString(r, 6), NullableString(r, 7), r.GetString(8), NullableString(r, 9),

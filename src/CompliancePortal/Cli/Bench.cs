@@ -2,14 +2,16 @@ using CompliancePortal.Bench;
 
 namespace CompliancePortal.Cli;
 
-/// <summary>`bench ingest [--events N] [--clients C] [--batch B] [--insert-events M] [--search-sample S] [--warmup W]`.</summary>
+/// <summary>`bench ingest …` (the ingest benchmark) and `bench search …` (the search benchmark); see README.</summary>
 public static class Bench
 {
     private const string Usage =
-        "usage: bench ingest [--events N (200000)] [--clients C (8)] [--batch B (500)] [--insert-events M (20000)] [--search-sample S (2000)] [--warmup W (40000, 0 = none)]";
+        "usage: bench ingest [--events N (200000)] [--clients C (8)] [--batch B (500)] [--insert-events M (20000)] [--search-sample S (2000)] [--warmup W (40000, 0 = none)]\n" +
+        "       bench search [--events N (1000000)]";
 
     public static async Task<int> RunAsync(string[] args, IConfiguration configuration)
     {
+        if (args is ["search", ..]) return await SearchBenchmark.RunAsync(args[1..], configuration);
         if (args.Length == 0 || args[0] != "ingest")
         {
             Console.Error.WriteLine(Usage);

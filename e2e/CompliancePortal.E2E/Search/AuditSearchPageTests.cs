@@ -1,0 +1,78 @@
+using System.Net;
+using System.Text;
+using CompliancePortal.Core.Accounts;
+using CompliancePortal.Core.Ledger;
+using CompliancePortal.E2E.Infrastructure;
+using CompliancePortal.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace CompliancePortal.E2E.Search;
+
+[Collection(BrowserCollection.Name)]
+public sealed class AuditSearchPageTests(BrowserFixture browser)
+{
+    [Fact]
+    public async Task Search_AssetQqqAsComplianceOfficer_OpensResultAndVerifiesIt()
+    {
+        var page = await browser.NewPageAsync();
+        var errors = page.CollectErrors();
+        await browser.SignInAsync(page, UserRoles.ComplianceOfficer);
+        // A marker of this test's own events: the portal is shared with the suite's other tests.
+        var run = Guid.NewGuid().ToString("N")[..8];
+        await IngestAsync($$"""
+            [
+              {"timestamp":"2024-10-08T10:32:45.123456Z","log_type":"TRADE","event":"trade_executed","trade_id":"TRD-{{run}}-1","asset":"QQQ","action":"SELL_PUT","quantity":5,"strike":400.00,"fill_price":8.52,"run":"{{run}}"},
+              {"timestamp":"2024-10-08T10:33:02.654321Z","log_type":"TRADE","event":"trade_executed","trade_id":"TRD-{{run}}-2","asset":"SPY","action":"SELL_CALL","quantity":2,"strike":575.00,"fill_price":3.10,"run":"{{run}}"},
+              {"timestamp":"2024-10-08T10:40:00.000000Z","log_type":"POSITION","event":"position_opened","trade_id":"TRD-{{run}}-1","asset":"QQQ","quantity":-5,"run":"{{run}}"}
+            ]
+            """);
+
+        await page.GotoInteractiveAsync("/search");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add field filter" }).ClickAsync();
+        await page.GetByLabel("Field 1", new() { Exact = true }).FillAsync("asset");
+        await page.GetByLabel("Value 1", new() { Exact = true }).FillAsync("QQQ");
+        await page.GetByLabel("Full text", new() { Exact = true }).FillAsync(run);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+
+        // The query is in the URL, and the two QQQ events of this run are the result, newest first.
+        await page.WaitForURLAsync(url => url.Contains("f=asset%3AQQQ") && url.Contains("q=" + run));
+        var rows = page.Locator("[data-testid=results] tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        await Assertions.Expect(page.GetByTestId("result-count")).ToHaveTextAsync("2 events");
+        await Assertions.Expect(rows.Nth(0)).ToContainTextAsync("position_opened");
+        await SaveScreenshotAsync(page, "audit-search.png");
+
+        // Reopening the URL shows the same results.
+        var url = page.Url;
+        await page.GotoInteractiveAsync(url);
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+
+        await rows.Nth(1).GetByRole(AriaRole.Link).ClickAsync();
+        await page.WaitForURLAsync(u => u.Contains("/events/"));
+        await Assertions.Expect(page.GetByTestId("current-hash")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[0-9a-f]{64}$"));
+        await Assertions.Expect(page.GetByTestId("event-json")).ToContainTextAsync("\"strike\": 400.00");
+        await Assertions.Expect(page.GetByTestId("related")).ToContainTextAsync("position_opened");
+        await page.GetByTestId("verify-entry").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("verify-result")).ToContainTextAsync("Verified");
+        await SaveScreenshotAsync(page, "event-detail.png");
+
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    private async Task IngestAsync(string json)
+    {
+        var key = await browser.Portal.CreateKeyAsync("e2e-search", [.. LogTypes.All]);
+        using var client = browser.Portal.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        var response = await client.PostAsync("/api/v1/events", new StringContent(json, Encoding.UTF8, "application/json"));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+    }
+
+    private static async Task SaveScreenshotAsync(IPage page, string name)
+    {
+        var folder = Path.Combine(RepositoryRoot.Path, "docs", "screenshots");
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name), FullPage = true });
+    }
+}

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CompliancePortal.Core.Audit;
+using CompliancePortal.Core.Database;
+using CompliancePortal.Core.Ingest;
+using CompliancePortal.Core.Ledger;
+using CompliancePortal.Core.Search;
+using CompliancePortal.Database;
+using CompliancePortal.Demo;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CompliancePortal.Bench;
+
+/// <summary>
+/// <c>bench search --events N</c>: loads N seed-shaped events spread over two years into a fresh
+/// database (through <see cref="LedgerAppender"/>, hashed and binary-COPYed in large batches),
+/// copies them into the seed's own schema (its DDL and indexes verbatim, in schema "seed"), and
+/// times the seed's example queries both ways: through the portal's search service (which also
+/// records each search in the ledger, as it does for users) and with the seed's SQL. The last
+/// line printed is one JSON object.
+/// </summary>
+public static class SearchBenchmark
+{
+    public sealed record Options(int Events = 1_000_000, int Runs = 20, int Seed = 42, bool Keep = false);
+
+    /// <summary>CLI entry: runs against the private cluster under .data/bench-pg (created if needed).</summary>
+    public static async Task<int> RunAsync(string[] args, IConfiguration configuration)
+    {
+        var options = new Options();
+        if (args.Contains("--keep")) options = options with { Keep = true };
+        for (var i = 0; i + 1 < args.Length; i++)
+        {
+            if (args[i] == "--events") options = options with { Events = int.Parse(args[i + 1], CultureInfo.InvariantCulture) };
+            if (args[i] == "--runs") options = options with { Runs = int.Parse(args[i + 1], CultureInfo.InvariantCulture) };
+        }
+        if (options.Events < 1000 || options.Runs < 1)
+        {
+            Console.Error.WriteLine("usage: bench search [--events N (>= 1000, default 1000000)] [--runs R (default 20)] [--keep]");
+            return 64;
+        }
+        var folder = Path.Combine(Directory.GetCurrentDirectory(), configuration["Bench:Folder"] ?? ".data/bench-pg");
+        await using var cluster = await EmbeddedPostgres.StartAsync(folder);
+        await RunAsync(cluster.AdminConnectionString, options, Console.Out);
+        return 0;
+    }
+
+    /// <summary>Creates a fresh database on the cluster, runs the benchmark, drops the database.</summary>
+    public static async Task<SearchBenchResult> RunAsync(string adminConnectionString, Options options, TextWriter output)
+    {
+        var database = $"bench_search_{DateTime.UtcNow:yyyyMMddHHmmss}";
+        var connections = await PortalRoles.EnsureDatabaseAsync(adminConnectionString, database);
+        SearchBenchResult result;
+        try
+        {
+            await DatabaseSetup.MigrateAsync(connections);
+            var data = await SearchBenchData.LoadAsync(connections, options, output);
+            result = await SearchBenchQueries.RunAsync(connections, data, options, output);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            if (options.Keep) output.WriteLine($"kept database {database} (--keep)");
+            else await DropAsync(adminConnectionString, database);
+        }
+        output.WriteLine(JsonSerializer.Serialize(result.ToJson()));
+        return result;
+    }
+
+    private static async Task DropAsync(string adminConnectionString, string database)
+    {
+        await using var admin = new NpgsqlConnection(adminConnectionString);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+}
+
+/// <summary>Timings of one query: the portal's way and the seed's.</summary>
+public sealed record QueryTiming(string Name, double P50, double P95, double SeedP50, double SeedP95, long Rows, long SeedRows);
+
+public sealed record SearchBenchResult(int Events, IReadOnlyList<QueryTiming> Queries)
+{
+    public object ToJson() => new Dictionary<string, object>
+    {
+        ["events"] = Events,
+        ["queries"] = Queries.ToDictionary(q => q.Name, q => (object)new Dictionary<string, double>
+        {
+            ["p50_ms"] = Math.Round(q.P50, 2),
+            ["p95_ms"] = Math.Round(q.P95, 2),
+            ["seed_p95_ms"] = Math.Round(q.SeedP95, 2),
+        }),
+    };
+}
+
+/// <summary>What the loader made, for choosing the queries' dates.</summary>
+public sealed partial record SearchBenchData(DateTimeOffset First, DateTimeOffset Last, DateOnly BlotterDay);

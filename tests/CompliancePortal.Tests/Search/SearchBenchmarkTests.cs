@@ -1,0 +1,29 @@
+using System.Text.Json;
+using CompliancePortal.Bench;
+using CompliancePortal.Tests.Infrastructure;
+
+namespace CompliancePortal.Tests.Search;
+
+[Collection(PostgresCollection.Name)]
+public sealed class SearchBenchmarkTests(PostgresFixture postgres)
+{
+    [Fact]
+    public async Task Run_TinyLedger_PrintsOneJsonLineWithEveryQuery()
+    {
+        var output = new StringWriter();
+
+        var result = await SearchBenchmark.RunAsync(postgres.Cluster.AdminConnectionString, new SearchBenchmark.Options(Events: 3000, Runs: 2), output);
+
+        var last = output.ToString().TrimEnd().Split('\n')[^1];
+        using var json = JsonDocument.Parse(last);
+        Assert.Equal(3000, json.RootElement.GetProperty("events").GetInt32());
+        var queries = json.RootElement.GetProperty("queries");
+        Assert.Equal(["trades_asset_date_range", "fulltext_spy_assignment", "circuit_breakers", "premium_since_date", "trade_blotter_day"],
+            queries.EnumerateObject().Select(q => q.Name));
+        foreach (var q in queries.EnumerateObject())
+            foreach (var key in new[] { "p50_ms", "p95_ms", "seed_p95_ms" })
+                Assert.True(q.Value.GetProperty(key).GetDouble() > 0, $"{q.Name}.{key}");
+        // The generated data holds what the queries look for.
+        Assert.All(result.Queries, q => Assert.True(q.Rows > 0, q.Name));
+    }
+}
