@@ -31,6 +31,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (!File.Exists(Chromium))
             throw new InvalidOperationException($"{Chromium} is missing: apt-get install -y chromium (tests/run.sh does this)");
 
+        // Expectations poll up to 15 s (default 5 s): on a loaded 2-core machine a live update can lag.
+        Assertions.SetDefaultExpectTimeout(15_000);
         // The cluster and the browser start independently; overlap them.
         var postgres = _postgres.InitializeAsync();
         _playwright = await Playwright.CreateAsync();
@@ -55,7 +57,8 @@ public sealed class BrowserFixture : IAsyncLifetime
             BaseURL = BaseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
         });
-        context.SetDefaultTimeout(15_000);
+        // Generous: CI machines have 2 cores shared by the portal, PostgreSQL and chromium.
+        context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();
     }
 

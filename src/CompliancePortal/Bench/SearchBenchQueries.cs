@@ -13,36 +13,10 @@ namespace CompliancePortal.Bench;
 /// <summary>The seed's example queries, the portal's way and the seed's way, on the same data.</summary>
 internal static class SearchBenchQueries
 {
-    /// <summary>The seed's schema and indexes ("Database Audit Log", "Searchability"), verbatim, in schema "seed".</summary>
-    private const string SeedSchema = """
-        CREATE TABLE audit_log (
-            id BIGSERIAL PRIMARY KEY,
-            timestamp TIMESTAMPTZ NOT NULL,
-            log_type VARCHAR(50) NOT NULL,
-            event VARCHAR(100) NOT NULL,
-            event_data JSONB NOT NULL,
-            user_id VARCHAR(100),
-            ip_address VARCHAR(45),
-            session_id VARCHAR(100),
-            created_at TIMESTAMPTZ DEFAULT NOW()
-        );
-        """;
-
-    private const string SeedIndexes = """
-        CREATE INDEX idx_audit_log_timestamp ON audit_log(timestamp);
-        CREATE INDEX idx_audit_log_type ON audit_log(log_type);
-        CREATE INDEX idx_audit_log_event ON audit_log(event);
-        CREATE INDEX idx_audit_log_user ON audit_log(user_id);
-        CREATE RULE audit_log_no_delete AS ON DELETE TO audit_log DO INSTEAD NOTHING;
-        CREATE RULE audit_log_no_update AS ON UPDATE TO audit_log DO INSTEAD NOTHING;
-        CREATE INDEX idx_audit_log_fts ON audit_log
-            USING gin(to_tsvector('english', event_data::text));
-        """;
-
     public static async Task<SearchBenchResult> RunAsync(PortalConnections connections, SearchBenchData data, SearchBenchmark.Options options, TextWriter output)
     {
         var seedConnection = new NpgsqlConnectionStringBuilder(connections.Owner) { SearchPath = "seed", Timezone = "UTC" }.ConnectionString;
-        await CreateSeedSchemaAsync(connections.Owner, output);
+        await CreateSeedTableAsync(connections.Owner, output);
 
         await using var app = NpgsqlDataSource.Create(connections.App);
         await using var seed = NpgsqlDataSource.Create(seedConnection);
@@ -98,12 +72,12 @@ internal static class SearchBenchQueries
         }
     }
 
-    private static async Task CreateSeedSchemaAsync(string ownerConnection, TextWriter output)
+    private static async Task CreateSeedTableAsync(string ownerConnection, TextWriter output)
     {
         var watch = Stopwatch.StartNew();
         await using var owner = new NpgsqlConnection(ownerConnection);
         await owner.OpenAsync();
-        await SearchBenchData.ExecuteAsync(owner, "CREATE SCHEMA seed; SET search_path = seed;" + SeedSchema);
+        await SearchBenchData.ExecuteAsync(owner, "CREATE SCHEMA seed; SET search_path = seed;" + SeedBaseline.Table);
         // The seed's event_data is the whole seed-format JSON (its examples carry timestamp, log_type and event inside).
         await SearchBenchData.ExecuteAsync(owner, """
             INSERT INTO seed.audit_log (timestamp, log_type, event, event_data, user_id, ip_address, session_id, created_at)
@@ -113,7 +87,7 @@ internal static class SearchBenchQueries
                    user_id, ip_address, session_id, created_at
             FROM public.audit_log ORDER BY seq
             """);
-        await SearchBenchData.ExecuteAsync(owner, "SET search_path = seed;" + SeedIndexes);
+        await SearchBenchData.ExecuteAsync(owner, "SET search_path = seed;" + SeedBaseline.Indexes);
         await SearchBenchData.ExecuteAsync(owner, "VACUUM (ANALYZE) seed.audit_log");
         output.WriteLine($"seed schema copied and indexed in {watch.Elapsed.TotalSeconds:F1} s");
     }

@@ -14,7 +14,7 @@ public static class SeedBaseline
 {
     /// <summary>Exactly the seed's DDL (spec: "CREATE TABLE audit_log" and "Full-Text Search"),
     /// without its GRANTs to a role this cluster does not have.</summary>
-    public const string Schema = """
+    public const string Table = """
         CREATE TABLE audit_log (
             id BIGSERIAL PRIMARY KEY,
             timestamp TIMESTAMPTZ NOT NULL,
@@ -26,6 +26,10 @@ public static class SeedBaseline
             session_id VARCHAR(100),
             created_at TIMESTAMPTZ DEFAULT NOW()
         );
+        """;
+
+    /// <summary>The seed's indexes and its (silent) rules.</summary>
+    public const string Indexes = """
         CREATE INDEX idx_audit_log_timestamp ON audit_log(timestamp);
         CREATE INDEX idx_audit_log_type ON audit_log(log_type);
         CREATE INDEX idx_audit_log_event ON audit_log(event);
@@ -35,6 +39,8 @@ public static class SeedBaseline
         CREATE INDEX idx_audit_log_fts ON audit_log
             USING gin(to_tsvector('english', event_data::text));
         """;
+
+    public const string Schema = Table + Indexes;
 
     /// <summary>Rows per COPY; each COPY is its own transaction.</summary>
     public const int CopyBatchRows = 10_000;
