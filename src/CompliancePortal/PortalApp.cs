@@ -1,4 +1,5 @@
 using CompliancePortal.Accounts;
+using CompliancePortal.Archive;
 using CompliancePortal.Components;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Database;
@@ -32,6 +33,7 @@ public static class PortalApp
         builder.Services.AddSingleton(TimeProvider.System);
         await builder.AddPortalDatabaseAsync();
         builder.AddLedger();
+        builder.AddArchiveStore();
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.AddPortalAccounts();
         builder.AddPreclearance();

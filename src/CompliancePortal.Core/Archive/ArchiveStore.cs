@@ -1,0 +1,44 @@
+namespace CompliancePortal.Core.Archive;
+
+/// <summary>An object as listed by an archive store.</summary>
+public sealed record ArchiveObject(string Key, long Size);
+
+/// <summary>How long an object must stay unchangeable (S3 Object Lock); null for no lock.</summary>
+public sealed record RetentionRule(string Mode, DateTimeOffset RetainUntil);
+
+/// <summary>
+/// Where archives, snapshots, blotters, packages and documents live outside PostgreSQL: a local
+/// folder by default, or an S3 bucket. Keys are '/'-separated paths of letters, digits and
+/// <c>-_.=</c>; objects are written whole (never visible half-written) and read as streams.
+/// </summary>
+public interface IArchiveStore
+{
+    /// <summary>Stores <paramref name="content"/> under <paramref name="key"/>, replacing nothing: an existing key is refused.</summary>
+    Task PutAsync(string key, Stream content, string contentType, RetentionRule? retention = null, CancellationToken ct = default);
+
+    /// <summary>The object's bytes as a stream the caller disposes, or null when there is no such key.</summary>
+    Task<Stream?> OpenReadAsync(string key, CancellationToken ct = default);
+
+    Task<bool> ExistsAsync(string key, CancellationToken ct = default);
+
+    /// <summary>Objects whose key starts with <paramref name="prefix"/>, in key order.</summary>
+    IAsyncEnumerable<ArchiveObject> ListAsync(string prefix, CancellationToken ct = default);
+
+    /// <summary>Removes an object (retention permitting); true when it existed.</summary>
+    Task<bool> DeleteAsync(string key, CancellationToken ct = default);
+}
+
+/// <summary>Thrown when a key is already taken: archives are written once.</summary>
+public sealed class ArchiveObjectExistsException(string key) : Exception($"archive object '{key}' already exists");
+
+public static class ArchiveKeys
+{
+    /// <summary>Refuses keys that could escape the store's root or that S3 would treat differently.</summary>
+    public static string Check(string key)
+    {
+        if (string.IsNullOrEmpty(key) || key.Length > 512 || key.StartsWith('/') || key.EndsWith('/')
+            || key.Split('/').Any(part => part is "" or "." or ".." || part.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '='))))
+            throw new ArgumentException($"'{key}' is not a valid archive key", nameof(key));
+        return key;
+    }
+}
