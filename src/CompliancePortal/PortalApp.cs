@@ -5,6 +5,7 @@ using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Database;
 using CompliancePortal.Demo;
 using CompliancePortal.Ingest;
+using CompliancePortal.Jobs;
 using CompliancePortal.Ledger;
 using CompliancePortal.LiveFeed;
 using CompliancePortal.Preclearance;
@@ -40,6 +41,7 @@ public static class PortalApp
         builder.AddDemoSource();
         builder.AddLiveFeed();
         builder.AddAuditSearch();
+        builder.AddJobs();
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
@@ -57,6 +59,7 @@ public static class PortalApp
         app.MapPreclearanceApi();
         app.MapLiveFeed();
         app.MapAuditSearch();
+        app.MapJobsDashboard();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -55,7 +55,9 @@ public static class AccountSetup
     private static Task StatusOrRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int status)
     {
         var path = ctx.Request.Path;
-        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs"))
+        // The job dashboard is not a Blazor page: a signed-in user of another role gets a plain 403.
+        var dashboard = status == StatusCodes.Status403Forbidden && path.StartsWithSegments("/admin/jobs");
+        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || dashboard)
         {
             ctx.Response.StatusCode = status;
             return Task.CompletedTask;

@@ -14,6 +14,9 @@ public static class DatabaseSetup
 {
     public const string MigrationsAssembly = "CompliancePortal.Migrations";
 
+    /// <summary>The schema of Hangfire's job storage.</summary>
+    public const string JobsSchema = "hangfire";
+
     public static async Task AddPortalDatabaseAsync(this WebApplicationBuilder builder)
     {
         var connections = await ResolveConnectionsAsync(builder.Configuration, builder.Environment.ContentRootPath);
@@ -52,8 +55,17 @@ public static class DatabaseSetup
 
         await using var connection = new NpgsqlConnection(connections.Owner);
         await connection.OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand("SELECT ledger_ensure_partitions()", connection);
-        await cmd.ExecuteNonQueryAsync(ct);
+        await using (var cmd = new NpgsqlCommand("SELECT ledger_ensure_partitions()", connection))
+            await cmd.ExecuteNonQueryAsync(ct);
+
+        // Hangfire's tables are DDL too: the owner installs or upgrades them, the portal's role
+        // only reads and writes them (the storage's own schema preparation is off).
+        Hangfire.PostgreSql.PostgreSqlObjectsInstaller.Install(connection, JobsSchema);
+        await using (var grant = new NpgsqlCommand(
+            $"GRANT USAGE ON SCHEMA {JobsSchema} TO {PortalRoles.App}; " +
+            $"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {JobsSchema} TO {PortalRoles.App}; " +
+            $"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {JobsSchema} TO {PortalRoles.App};", connection))
+            await grant.ExecuteNonQueryAsync(ct);
     }
 }
 

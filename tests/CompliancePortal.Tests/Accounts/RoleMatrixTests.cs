@@ -30,6 +30,7 @@ public sealed class RoleMatrixTests(PostgresFixture postgres) : PortalTest(postg
         ("GET", "/api/v1/search/export", [C, A]),
         ("GET", "/admin/users", [D]),
         ("GET", "/admin/keys", [D]),
+        ("GET", "/admin/jobs", [D]),
         ("GET", "/api/v1/ledger/verify", [C, D]),
         ("GET", "/api/v1/preclearance/PCT-2026-0001", [E, P, C]),
     ];
@@ -64,6 +65,7 @@ public sealed class RoleMatrixTests(PostgresFixture postgres) : PortalTest(postg
         // A missing record is an answer (404), never a refusal.
         if (status is 200 or 404) return "allowed";
         if (program) return status switch { 401 => "sign-in", 403 => "refused", _ => $"status {status}" };
+        if (status == 403 && path.StartsWith("/admin/jobs", StringComparison.Ordinal)) return "refused";
         if (status == 302 && location.Contains("/account/login")) return "sign-in";
         if (status == 302 && location.Contains("/account/denied")) return "refused";
         return $"status {status}";

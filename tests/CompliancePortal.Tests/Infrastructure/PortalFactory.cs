@@ -23,6 +23,8 @@ public sealed class PortalFactory(TestDatabase database, Action<IWebHostBuilder>
         builder.UseSetting("ConnectionStrings:Portal", database.Connections.App);
         builder.UseSetting("ConnectionStrings:PortalOwner", database.Connections.Owner);
         builder.UseSetting("Demo:Enabled", "false");
+        // No Hangfire server per test host (jobs are run directly by the tests that need them).
+        builder.UseSetting("Jobs:Server", "false");
         builder.UseSetting("Demo:ApiKey", ApiKey);
         builder.UseSetting("FileLog:Folder", FileLogFolder);
         builder.UseSetting("Urls", "http://127.0.0.1:0");

@@ -1,0 +1,64 @@
+using System.Net;
+using CompliancePortal.Core.Accounts;
+using CompliancePortal.Jobs;
+using CompliancePortal.Tests.Infrastructure;
+using Hangfire;
+using Hangfire.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CompliancePortal.Tests.Jobs;
+
+[Collection(PostgresCollection.Name)]
+public sealed class JobsTests(PostgresFixture postgres) : PortalTest(postgres)
+{
+    [Fact]
+    public async Task Dashboard_OnlyAdminsMayOpenIt()
+    {
+        using var anonymous = Portal.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        using var employee = await Portal.SignedInClientAsync(await Portal.CreateUserAsync(UserRoles.Employee));
+        using var admin = await Portal.SignedInClientAsync(await Portal.CreateUserAsync(UserRoles.Admin));
+
+        var toSignIn = await anonymous.GetAsync(JobsSetup.DashboardPath);
+        Assert.Equal(HttpStatusCode.Redirect, toSignIn.StatusCode);
+        Assert.Contains("/account/login", toSignIn.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.Forbidden, (await employee.GetAsync(JobsSetup.DashboardPath)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await employee.GetAsync(JobsSetup.DashboardPath + "/recurring")).StatusCode);
+        var page = await admin.GetAsync(JobsSetup.DashboardPath + "/recurring");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("ledger-verification", await page.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public void RecurringJobs_FromConfiguration_AreScheduledWithTheirCron()
+    {
+        using var connection = Portal.Services.GetRequiredService<JobStorage>().GetConnection();
+
+        var jobs = connection.GetRecurringJobs().ToDictionary(j => j.Id, j => j.Cron);
+
+        Assert.Equal("0 2 * * *", jobs["ledger-verification"]);
+        Assert.Equal("0 1 * * *", jobs["partition-maintenance"]);
+        Assert.Equal("* * * * *", jobs["preclearance-expiry"]);
+    }
+
+    [Fact]
+    public async Task LedgerVerificationJob_RecordsItsResultInTheLedger()
+    {
+        await Client.PostJsonAsync(IngestClient.Trade(1), Key);
+
+        var result = await Portal.Services.GetRequiredService<LedgerVerificationJob>().RunAsync(CancellationToken.None);
+
+        Assert.True(result.Intact);
+        Assert.Equal("true|1", await Db.ScalarAsync("SELECT concat_ws('|', event_data->>'intact', event_data->>'entries') FROM audit_log WHERE event = 'ledger_verified'"));
+    }
+
+    [Fact]
+    public async Task PartitionMaintenanceJob_IsIdempotent()
+    {
+        var job = Portal.Services.GetRequiredService<PartitionMaintenanceJob>();
+
+        await job.RunAsync(CancellationToken.None);
+        var again = await job.RunAsync(CancellationToken.None);
+
+        Assert.Equal(0, again);
+    }
+}
