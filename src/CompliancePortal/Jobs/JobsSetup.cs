@@ -43,6 +43,8 @@ public static class JobsSetup
         builder.Services.AddTransient<LedgerVerificationJob>();
         builder.Services.AddTransient<PartitionMaintenanceJob>();
         builder.Services.AddTransient<PreclearanceExpiryJob>();
+        builder.Services.AddTransient<DailyArchiveJob>();
+        builder.Services.AddSingleton<CompliancePortal.Core.Archive.DailyArchive>();
         builder.Services.AddHostedService<RecurringJobsRegistration>();
     }
 
@@ -73,6 +75,7 @@ internal sealed class RecurringJobsRegistration(JobsOptions options, IRecurringJ
             ["ledger-verification"] = (m, cron) => m.AddOrUpdate<LedgerVerificationJob>("ledger-verification", j => j.RunAsync(CancellationToken.None), cron),
             ["partition-maintenance"] = (m, cron) => m.AddOrUpdate<PartitionMaintenanceJob>("partition-maintenance", j => j.RunAsync(CancellationToken.None), cron),
             ["preclearance-expiry"] = (m, cron) => m.AddOrUpdate<PreclearanceExpiryJob>("preclearance-expiry", j => j.RunAsync(CancellationToken.None), cron),
+            ["daily-archive"] = (m, cron) => m.AddOrUpdate<DailyArchiveJob>("daily-archive", j => j.RunAsync(CancellationToken.None), cron),
         };
 
     public Task StartAsync(CancellationToken cancellationToken)
