@@ -16,7 +16,11 @@ public sealed class JobDashboardTests(BrowserFixture browser)
         await page.GotoAsync("/admin/jobs/recurring");
         var row = page.Locator("tr", new() { HasText = "ledger-verification" });
         await row.Locator("input[type=checkbox]").CheckAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Trigger now" }).ClickAsync();
+        var trigger = await page.RunAndWaitForResponseAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Trigger now" }).ClickAsync(),
+            r => r.Url.Contains("/recurring/trigger"));
+        Assert.True(trigger.Ok, $"trigger answered {trigger.Status}");
+        // Hangfire's page then reloads itself (which clears the selection): wait for that before leaving.
+        await Assertions.Expect(row.Locator("input[type=checkbox]")).Not.ToBeCheckedAsync();
         await page.SaveScreenshotAsync("admin-jobs.png");
 
         // The test host runs no Hangfire server, so the triggered job waits in the queue.
