@@ -30,9 +30,11 @@ public sealed partial class PreclearanceService(
 {
     public const string LedgerEvent = "personal_trade_preclearance";
 
-    /// <summary>Raised after a request's change is committed, so open pages (the officer's queue,
-    /// the employee's list) update without a reload. Handlers must not block.</summary>
-    public event Action<PreclearanceRequest>? Changed;
+    /// <summary>Raised when a preclearance ledger entry was committed, by this or any other portal
+    /// instance (the ledger follower sees it), so open pages update without a reload. Handlers must not block.</summary>
+    public event Action? Changed;
+
+    public void NotifyChanged() => Changed?.Invoke();
     public const string SystemReviewer = "system";
 
     [GeneratedRegex("^[A-Z][A-Z0-9.]{0,9}$")]
@@ -83,7 +85,6 @@ public sealed partial class PreclearanceService(
         await log.RecordInTransactionAsync(connection, employee, LedgerEvent, Describe(request, "submitted"), ct: ct);
         await tx.CommitAsync(ct);
         log.Committed();
-        Changed?.Invoke(request);
         return new WorkflowResult(request, null);
     }
 
@@ -177,7 +178,6 @@ public sealed partial class PreclearanceService(
         await log.RecordInTransactionAsync((NpgsqlConnection)db.Database.GetDbConnection(), actor, LedgerEvent, Describe(request, action), ct: ct);
         await tx.CommitAsync(ct);
         log.Committed();
-        Changed?.Invoke(request);
         return new WorkflowResult(request, null);
     }
 

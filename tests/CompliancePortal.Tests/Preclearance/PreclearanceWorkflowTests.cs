@@ -208,3 +208,21 @@ public sealed class PreclearanceAccessTests(PostgresFixture postgres) : PortalTe
         Assert.Equal("The entry ends before it starts.", await list.AddAsync(officer, "AMC", new DateOnly(2026, 12, 5), new DateOnly(2026, 12, 1), "x"));
     }
 }
+
+/// <summary>Open pages on every portal instance hear about a request's change.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PreclearanceLiveTests(PostgresFixture postgres) : PortalTest(postgres)
+{
+    [Fact]
+    public async Task Submit_OnOneInstance_RaisesChangedOnAnotherInstance()
+    {
+        await using var other = new PortalFactory(Db);
+        var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        other.Services.GetRequiredService<PreclearanceService>().Changed += () => heard.TrySetResult();
+
+        await Portal.Services.GetRequiredService<PreclearanceService>()
+            .SubmitAsync(new Actor("erin"), new PreclearanceForm("TSLA", TradeSide.Buy, 10, "acct", new DateOnly(2026, 12, 2), "why not"));
+
+        await heard.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+}
