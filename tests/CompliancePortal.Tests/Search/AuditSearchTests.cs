@@ -10,23 +10,9 @@ namespace CompliancePortal.Tests.Search;
 
 /// <summary>The search service against the real portal and PostgreSQL, on <see cref="SearchData"/>.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class AuditSearchTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class AuditSearchTests(PostgresFixture postgres) : SearchTest(postgres)
 {
-    private PortalFactory _portal = null!;
-    private TestDatabase _db = null!;
-    private AuditSearch _search = null!;
-    private Dictionary<string, long> _seqs = null!;
     private static readonly RecordReader Officer = RecordReader.ComplianceOfficer(new Actor("cco-search-test"));
-
-    public async Task InitializeAsync()
-    {
-        _db = await postgres.CreateDatabaseAsync();
-        _portal = new PortalFactory(_db);
-        _seqs = await SearchData.IngestAsync(_portal);
-        _search = _portal.Services.GetRequiredService<AuditSearch>();
-    }
-
-    public async Task DisposeAsync() => await _portal.DisposeAsync();
 
     private static AuditQuery Query(string url)
     {

@@ -16,23 +16,9 @@ namespace CompliancePortal.Tests.Search;
 
 /// <summary>Who sees what: the auditor's granted period in search, detail and export; the CSV export; the detail page.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class SearchAccessTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class SearchAccessTests(PostgresFixture postgres) : SearchTest(postgres)
 {
     private static readonly DateOnly Day = new(2024, 10, 8);
-    private PortalFactory _portal = null!;
-    private TestDatabase _db = null!;
-    private AuditSearch _search = null!;
-    private Dictionary<string, long> _seqs = null!;
-
-    public async Task InitializeAsync()
-    {
-        _db = await postgres.CreateDatabaseAsync();
-        _portal = new PortalFactory(_db);
-        _seqs = await SearchData.IngestAsync(_portal);
-        _search = _portal.Services.GetRequiredService<AuditSearch>();
-    }
-
-    public async Task DisposeAsync() => await _portal.DisposeAsync();
 
     private async Task<RecordReader> ReaderAsync(string userName, string role)
     {
