@@ -45,6 +45,7 @@ public static class JobsSetup
         builder.Services.AddTransient<PreclearanceExpiryJob>();
         builder.Services.AddTransient<DailyArchiveJob>();
         builder.Services.AddSingleton<CompliancePortal.Core.Archive.DailyArchive>();
+        builder.Services.AddSingleton<CompliancePortal.Core.Blotter.TradeBlotter>();
         builder.Services.AddHostedService<RecurringJobsRegistration>();
     }
 
