@@ -13,9 +13,11 @@ namespace CompliancePortal.Core.Materials;
 public sealed record MaterialUpload(string Title, string? Audience, string FileName, Stream Content);
 
 /// <summary>The outcome of a workflow call: the material as it now stands, or why nothing changed.</summary>
-public sealed record MaterialResult(MarketingMaterial? Material, string? Error)
+public sealed record MaterialResult(MarketingMaterial? Material, string? Error, bool NoSuchMaterial = false)
 {
     public static MaterialResult Refused(string error) => new(null, error);
+
+    public static MaterialResult Missing(long id) => new(null, $"No material MM-{id}.", NoSuchMaterial: true);
 }
 
 /// <summary>A material with every version and decision, oldest first.</summary>
@@ -90,7 +92,7 @@ public sealed class MarketingMaterialService(
         MarketingMaterial? before;
         await using (var read = await contexts.CreateDbContextAsync(ct))
             before = await read.MarketingMaterials.AsNoTracking().SingleOrDefaultAsync(m => m.Id == materialId, ct);
-        if (before is null) return MaterialResult.Refused($"No material MM-{materialId}.");
+        if (before is null) return MaterialResult.Missing(materialId);
         if (before.Owner != uploader.UserName) return MaterialResult.Refused($"Only {before.Owner}, who submitted {before.Number}, may add a version.");
         var number = before.CurrentVersion + 1;
         var key = ArchiveKeyOf(materialId, number, file);
@@ -125,14 +127,13 @@ public sealed class MarketingMaterialService(
     /// </summary>
     public async Task<MaterialResult> DecideAsync(Actor officer, long materialId, int version, bool approve, string comments, CancellationToken ct = default)
     {
-        comments = comments.Trim();
-        if (comments.Length == 0) return MaterialResult.Refused("A decision needs comments.");
-        if (comments.Length > MaxCommentsLength) return MaterialResult.Refused($"The comments are longer than {MaxCommentsLength} characters.");
-
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var material = await LockAsync(db, materialId, ct);
-        if (material is null) return MaterialResult.Refused($"No material MM-{materialId}.");
+        if (material is null) return MaterialResult.Missing(materialId);
+        comments = comments.Trim();
+        if (comments.Length == 0) return MaterialResult.Refused("A decision needs comments.");
+        if (comments.Length > MaxCommentsLength) return MaterialResult.Refused($"The comments are longer than {MaxCommentsLength} characters.");
         var file = await db.MaterialVersions.AsNoTracking().SingleAsync(v => v.MaterialId == materialId && v.Version == material.CurrentVersion, ct);
         if (material.Owner == officer.UserName || file.UploadedBy == officer.UserName) return MaterialResult.Refused("Nobody may review their own material.");
         if (version != material.CurrentVersion)

@@ -43,12 +43,14 @@ public static class MaterialsSetup
             };
         }).RequireAuthorization(p => p.RequireRole(MaterialRoles.Viewers.Split(',')));
 
-        api.MapPost("/{id:long}/decision", async (long id, DecisionBody body, HttpContext http, MarketingMaterialService service) =>
+        api.MapPost("/{id:long}/decision", async (long id, DecisionBody? body, HttpContext http, MarketingMaterialService service) =>
         {
+            // An empty body is refused by the service like empty comments (after a missing material's 404).
+            body ??= new DecisionBody(0, false, null);
             var result = await service.DecideAsync(AccountSetup.ActorOf(http), id, body.Version, body.Approve, body.Comments ?? "", http.RequestAborted);
-            return result.Error is null
-                ? Results.Ok(new { id = result.Material!.Number, status = result.Material.Status.ToString(), version = result.Material.CurrentVersion })
-                : Results.Problem(statusCode: 409, title: "Not decided", detail: result.Error);
+            if (result.Error is null)
+                return Results.Ok(new { id = result.Material!.Number, status = result.Material.Status.ToString(), version = result.Material.CurrentVersion });
+            return Results.Problem(statusCode: result.NoSuchMaterial ? 404 : 409, title: "Not decided", detail: result.Error);
         }).RequireAuthorization(p => p.RequireRole(MaterialRoles.Reviewers));
     }
 }
