@@ -63,7 +63,7 @@ public sealed class MarketingMaterialService(
 
         var id = await NextIdAsync(ct);
         var key = ArchiveKeyOf(id, 1, file);
-        await StoreAsync(key, file, ct);
+        if (await StoreAsync(key, file, ct) is { } storeProblem) return MaterialResult.Refused(storeProblem);
 
         var now = time.GetUtcNow();
         var material = new MarketingMaterial
@@ -96,7 +96,7 @@ public sealed class MarketingMaterialService(
         if (before.Owner != uploader.UserName) return MaterialResult.Refused($"Only {before.Owner}, who submitted {before.Number}, may add a version.");
         var number = before.CurrentVersion + 1;
         var key = ArchiveKeyOf(materialId, number, file);
-        await StoreAsync(key, file, ct);
+        if (await StoreAsync(key, file, ct) is { } storeProblem) return MaterialResult.Refused(storeProblem);
 
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -310,17 +310,19 @@ public sealed class MarketingMaterialService(
     /// object already there (a retry, or ids reused after a database was recreated) is kept only if
     /// its bytes hash the same; anything else is refused.
     /// </summary>
-    private async Task StoreAsync(string key, CheckedFile file, CancellationToken ct)
+    private async Task<string?> StoreAsync(string key, CheckedFile file, CancellationToken ct)
     {
         try
         {
             await archive.PutAsync(key, new MemoryStream(file.Bytes, writable: false), file.Kind.ContentType, ct: ct);
+            return null;
         }
         catch (ArchiveObjectExistsException)
         {
-            await using var existing = await archive.OpenReadAsync(key, ct) ?? throw new InvalidOperationException($"archive object {key} vanished");
-            var hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(existing, ct));
-            if (hash != file.Sha256) throw new InvalidOperationException($"archive object {key} exists with other content (SHA-256 {hash})");
+            await using var existing = await archive.OpenReadAsync(key, ct);
+            var hash = existing is null ? null : Convert.ToHexStringLower(await SHA256.HashDataAsync(existing, ct));
+            return hash == file.Sha256 ? null
+                : $"The archive store already holds a different object at {key}; nothing was recorded. Tell the portal's operators.";
         }
     }
 

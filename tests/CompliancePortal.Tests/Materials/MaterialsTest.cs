@@ -34,10 +34,16 @@ public abstract class MaterialsTest(PostgresFixture postgres) : IAsyncLifetime
             builder.UseSetting("Archive:Kind", "Local");
             builder.UseSetting("Archive:Folder", ArchiveFolder);
             builder.UseSetting("Materials:MaxBytes", MaxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Configure(builder);
         });
-        _ = Portal.Services;   // start the host
-        await Task.CompletedTask;
+        await StartedAsync();
     }
+
+    /// <summary>Settings of a derived test class, applied after the defaults above.</summary>
+    protected virtual void Configure(IWebHostBuilder builder) { }
+
+    /// <summary>Runs once the portal is up (e.g. to create a bucket).</summary>
+    protected virtual Task StartedAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
