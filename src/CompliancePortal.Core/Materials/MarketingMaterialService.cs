@@ -131,9 +131,8 @@ public sealed class MarketingMaterialService(
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var material = await LockAsync(db, materialId, ct);
         if (material is null) return MaterialResult.Missing(materialId);
+        if (ValidateComments(comments) is { } problem) return MaterialResult.Refused(problem);
         comments = comments.Trim();
-        if (comments.Length == 0) return MaterialResult.Refused("A decision needs comments.");
-        if (comments.Length > MaxCommentsLength) return MaterialResult.Refused($"The comments are longer than {MaxCommentsLength} characters.");
         var file = await db.MaterialVersions.AsNoTracking().SingleAsync(v => v.MaterialId == materialId && v.Version == material.CurrentVersion, ct);
         if (material.Owner == officer.UserName || file.UploadedBy == officer.UserName) return MaterialResult.Refused("Nobody may review their own material.");
         if (version != material.CurrentVersion)
@@ -265,6 +264,14 @@ public sealed class MarketingMaterialService(
 
     /// <summary>An upload that passed every check: its bytes, type and hash.</summary>
     public sealed record CheckedFile(string Title, string Audience, string FileName, byte[] Bytes, MaterialFileKind Kind, string Sha256);
+
+    /// <summary>A decision's comments: required, at most <see cref="MaxCommentsLength"/> characters. Null when fine.</summary>
+    public static string? ValidateComments(string? comments)
+    {
+        if (string.IsNullOrWhiteSpace(comments)) return "A decision needs comments.";
+        if (comments.Trim().Length > MaxCommentsLength) return $"The comments are longer than {MaxCommentsLength} characters.";
+        return null;
+    }
 
     /// <summary>The form's fields alone (title, audience, file name); null when they are fine.</summary>
     public static string? ValidateFields(string? title, string? audience, string? fileName)

@@ -26,24 +26,7 @@ public sealed class MaterialUploadFormTests : IDisposable
 {
     private readonly string _archive = Path.Combine(Path.GetTempPath(), "cp-mm-form-" + Guid.NewGuid().ToString("N")[..8]);
 
-    private BunitContext NewContext() => PortalBunit.NewContext("erin", services =>
-    {
-        var nowhere = new DbContextOptionsBuilder<PortalDbContext>().UseNpgsql("Host=127.0.0.1;Port=1;Database=none").Options;
-        var writer = new LedgerWriter(NpgsqlDataSource.Create("Host=127.0.0.1;Port=1"), Options.Create(new LedgerOptions()), new LedgerCommitSignal(), NullLogger<LedgerWriter>.Instance);
-        services.AddSingleton<IDbContextFactory<PortalDbContext>>(new NoFactory(nowhere));
-        services.AddSingleton<IArchiveStore>(new LocalFolderArchiveStore(_archive));
-        services.AddSingleton(new UserActionLog(writer, new LedgerCommitSignal(), TimeProvider.System));
-        services.AddSingleton(Options.Create(new MaterialsOptions { MaxBytes = 1024 }));
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<MarketingMaterialService>();
-        services.AddSingleton<IHttpContextAccessor, HttpContextAccessor>();
-        services.AddScoped<CurrentActor>();
-    });
-
-    private sealed class NoFactory(DbContextOptions<PortalDbContext> options) : IDbContextFactory<PortalDbContext>
-    {
-        public PortalDbContext CreateDbContext() => new(options);
-    }
+    private BunitContext NewContext() => PortalBunit.NewContext("erin", services => MaterialFormServices.Add(services, _archive, maxBytes: 1024));
 
     private static async Task SubmitAsync(IRenderedComponent<MaterialUploadForm> cut) =>
         await cut.Find("button[data-testid=mm-submit]").ClickAsync(new());
@@ -129,5 +112,51 @@ public sealed class MaterialUploadFormTests : IDisposable
     public void Dispose()
     {
         if (Directory.Exists(_archive)) Directory.Delete(_archive, recursive: true);
+    }
+}
+
+/// <summary>The officer's decision form asks for comments before anything reaches the database.</summary>
+public sealed class MaterialDecisionFormTests
+{
+    [Theory]
+    [InlineData("mm-approve")]
+    [InlineData("mm-reject")]
+    public async Task Decide_WithoutComments_AsksForThem(string button)
+    {
+        await using var ctx = PortalBunit.NewContext("casey", services =>
+            MaterialFormServices.Add(services, Path.Combine(Path.GetTempPath(), "cp-mm-unused"), maxBytes: 1024));
+        var cut = ctx.Render<MaterialDecisionForm>(p => p.Add(f => f.MaterialId, 7).Add(f => f.Version, 2));
+
+        cut.Find("[data-testid=mm-comments] textarea, textarea[data-testid=mm-comments]").Change("   ");
+        await cut.Find($"button[data-testid={button}]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("A decision needs comments.", cut.Find("[data-testid=mm-decision-error]").TextContent));
+        Assert.Contains("Review version 2", cut.Markup);
+    }
+}
+
+/// <summary>
+/// The material forms' services with a database that does not exist: every answer these tests
+/// expect has to come before any query.
+/// </summary>
+internal static class MaterialFormServices
+{
+    public static void Add(IServiceCollection services, string archiveFolder, long maxBytes)
+    {
+        var nowhere = new DbContextOptionsBuilder<PortalDbContext>().UseNpgsql("Host=127.0.0.1;Port=1;Database=none").Options;
+        var writer = new LedgerWriter(NpgsqlDataSource.Create("Host=127.0.0.1;Port=1"), Options.Create(new LedgerOptions()), new LedgerCommitSignal(), NullLogger<LedgerWriter>.Instance);
+        services.AddSingleton<IDbContextFactory<PortalDbContext>>(new NoFactory(nowhere));
+        services.AddSingleton<IArchiveStore>(new LocalFolderArchiveStore(archiveFolder));
+        services.AddSingleton(new UserActionLog(writer, new LedgerCommitSignal(), TimeProvider.System));
+        services.AddSingleton(Options.Create(new MaterialsOptions { MaxBytes = maxBytes }));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<MarketingMaterialService>();
+        services.AddSingleton<IHttpContextAccessor, HttpContextAccessor>();
+        services.AddScoped<CurrentActor>();
+    }
+
+    private sealed class NoFactory(DbContextOptions<PortalDbContext> options) : IDbContextFactory<PortalDbContext>
+    {
+        public PortalDbContext CreateDbContext() => new(options);
     }
 }
