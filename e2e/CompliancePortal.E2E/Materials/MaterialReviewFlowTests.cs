@@ -53,6 +53,10 @@ public sealed partial class MaterialReviewFlowTests(BrowserFixture browser)
         await Assertions.Expect(officer.GetByTestId("mm-status")).ToHaveTextAsync("approved");
         await Assertions.Expect(officer.GetByTestId("mm-approve")).ToHaveCountAsync(0);
 
+        // The author's open page receives the decision without a reload.
+        await Assertions.Expect(author.GetByTestId("mm-status")).ToHaveTextAsync("approved");
+        await Assertions.Expect(author.GetByTestId("mm-decision")).ToContainTextAsync("performance shown net of fees");
+
         // Everyone who may use it finds it in the approved list.
         await author.GotoInteractiveAsync("/materials");
         var row = author.GetByTestId("mm-approved").Locator("tr", new() { HasText = title });

@@ -56,6 +56,12 @@ public sealed class MarketingMaterialService(
 
     public long MaxBytes => options.Value.MaxBytes;
 
+    /// <summary>Raised when a material review entry was committed, by this or any other portal instance
+    /// (the ledger follower sees it), so open pages update without a reload. Handlers must not block.</summary>
+    public event Action? Changed;
+
+    public void NotifyChanged() => Changed?.Invoke();
+
     public async Task<MaterialResult> SubmitAsync(Actor uploader, MaterialUpload upload, CancellationToken ct = default)
     {
         var (file, problem) = await CheckAsync(upload, ct);

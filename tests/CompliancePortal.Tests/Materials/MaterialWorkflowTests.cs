@@ -1,6 +1,8 @@
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Materials;
 using CompliancePortal.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace CompliancePortal.Tests.Materials;
@@ -230,4 +232,21 @@ public sealed class MaterialWorkflowTests(PostgresFixture postgres) : MaterialsT
         BEGIN IF NEW.event = 'marketing_material_review' THEN RAISE EXCEPTION 'ledger write failed'; END IF; RETURN NEW; END $$;
         CREATE TRIGGER fail_materials BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION fail_materials();
         """);
+}
+
+/// <summary>Open material pages on every portal instance hear about a review step.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class MaterialLiveTests(PostgresFixture postgres) : MaterialsTest(postgres)
+{
+    [Fact]
+    public async Task Submit_OnOneInstance_RaisesChangedOnAnotherInstance()
+    {
+        await using var other = new PortalFactory(Db, b => b.UseSetting("Archive:Folder", ArchiveFolder));
+        var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        other.Services.GetRequiredService<MarketingMaterialService>().Changed += () => heard.TrySetResult();
+
+        await SubmitAsync(SampleFiles.Pdf());
+
+        await heard.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
 }
