@@ -1,5 +1,6 @@
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.ApiKeys;
+using CompliancePortal.Core.Materials;
 using CompliancePortal.Core.Preclearance;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -16,6 +17,9 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<PreclearanceRequest> PreclearanceRequests => Set<PreclearanceRequest>();
     public DbSet<RestrictedSecurity> RestrictedList => Set<RestrictedSecurity>();
+    public DbSet<MarketingMaterial> MarketingMaterials => Set<MarketingMaterial>();
+    public DbSet<MaterialVersion> MaterialVersions => Set<MaterialVersion>();
+    public DbSet<MaterialReview> MaterialReviews => Set<MaterialReview>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -33,6 +33,11 @@ public sealed class RoleMatrixTests(PostgresFixture postgres) : PortalTest(postg
         ("GET", "/admin/jobs", [D]),
         ("GET", "/api/v1/ledger/verify", [C, D]),
         ("GET", "/api/v1/preclearance/PCT-2026-0001", [E, P, C]),
+        ("GET", "/materials", [E, P, C, A]),
+        ("GET", "/materials/new", [E, P, C]),
+        ("GET", "/materials/1", [E, P, C, A]),
+        ("GET", "/api/v1/materials/1/versions/1/file", [E, P, C, A]),
+        ("POST", "/api/v1/materials/1/decision", [C]),
     ];
 
     public static TheoryData<string> Roles() => [.. UserRoles.All.Append("anonymous")];

@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Http.Json;
+using CompliancePortal.Core.Accounts;
+using CompliancePortal.Core.Audit;
+using CompliancePortal.Core.Materials;
+using CompliancePortal.Tests.Infrastructure;
+
+namespace CompliancePortal.Tests.Materials;
+
+/// <summary>Who may decide, see and download, through the API and the pages, as each role.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class MaterialAccessTests(PostgresFixture postgres) : MaterialsTest(postgres)
+{
+    private async Task<(string Name, HttpClient Client)> SignInAsync(string role)
+    {
+        var name = await Portal.CreateUserAsync(role, role == UserRoles.Auditor ? new DateOnly(2026, 1, 1) : null, role == UserRoles.Auditor ? new DateOnly(2026, 12, 31) : null);
+        return (name, await Portal.SignedInClientAsync(name));
+    }
+
+    private static JsonContent Decision(int version, bool approve, string comments) => JsonContent.Create(new { version, approve, comments });
+
+    [Fact]
+    public async Task Decision_OnlyAnOfficerOtherThanTheOwnerDecides_EveryoneElseIs403AndNothingChanges()
+    {
+        var (owner, ownerClient) = await SignInAsync(UserRoles.ComplianceOfficer);
+        var (_, auditor) = await SignInAsync(UserRoles.Auditor);
+        var (_, employee) = await SignInAsync(UserRoles.Employee);
+        var (_, manager) = await SignInAsync(UserRoles.PortfolioManager);
+        var (_, admin) = await SignInAsync(UserRoles.Admin);
+        var (_, officer) = await SignInAsync(UserRoles.ComplianceOfficer);
+        var material = (await SubmitAsync(SampleFiles.Pdf(), by: new Actor(owner))).Material!;
+        var path = $"/api/v1/materials/{material.Id}/decision";
+
+        foreach (var client in new[] { auditor, employee, manager, admin })
+            Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync(path, Decision(1, true, "approve it"))).StatusCode);
+        var own = await ownerClient.PostAsync(path, Decision(1, true, "my own"));
+        Assert.Equal(HttpStatusCode.Conflict, own.StatusCode);
+        Assert.Contains("Nobody may review their own material.", await own.Content.ReadAsStringAsync());
+        Assert.Equal("PendingReview", await ScalarAsync($"SELECT \"Status\" FROM marketing_materials WHERE \"Id\" = {material.Id}"));
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM marketing_material_reviews"));
+
+        Assert.Equal(HttpStatusCode.OK, (await officer.PostAsync(path, Decision(1, false, "performance shown without net-of-fees figures"))).StatusCode);
+        Assert.Equal("Rejected", await ScalarAsync($"SELECT \"Status\" FROM marketing_materials WHERE \"Id\" = {material.Id}"));
+    }
+
+    [Fact]
+    public async Task DetailPage_ShowsTheDecisionFormOnlyToAnOfficerWhoIsNotTheOwner()
+    {
+        var (_, auditor) = await SignInAsync(UserRoles.Auditor);
+        var (_, officer) = await SignInAsync(UserRoles.ComplianceOfficer);
+        var (owner, ownerClient) = await SignInAsync(UserRoles.Employee);
+        var material = (await SubmitAsync(SampleFiles.Pdf(), by: new Actor(owner))).Material!;
+        var path = $"/materials/{material.Id}";
+
+        var auditorPage = await auditor.GetStringAsync(path);
+        var officerPage = await officer.GetStringAsync(path);
+        var ownerPage = await ownerClient.GetStringAsync(path);
+
+        Assert.Contains("Q3 performance brochure", auditorPage);
+        Assert.DoesNotContain("mm-approve", auditorPage);
+        Assert.DoesNotContain("mm-submit", auditorPage);
+        Assert.Contains("mm-approve", officerPage);
+        Assert.DoesNotContain("mm-approve", ownerPage);
+        Assert.Contains("mm-submit", ownerPage);   // the owner may upload a new version
+    }
+
+    [Fact]
+    public async Task Download_ChecksTheHash_AndIsRecorded_OthersSeeOnlyApprovedMaterials()
+    {
+        var (_, auditor) = await SignInAsync(UserRoles.Auditor);
+        var (_, colleague) = await SignInAsync(UserRoles.Employee);
+        var (owner, ownerClient) = await SignInAsync(UserRoles.Employee);
+        var pdf = SampleFiles.Pdf();
+        var material = (await SubmitAsync(pdf, by: new Actor(owner))).Material!;
+        var path = $"/api/v1/materials/{material.Id}/versions/1/file";
+
+        var download = await auditor.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal("application/pdf", download.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(pdf, await download.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.OK, (await ownerClient.GetAsync(path)).StatusCode);
+        // A colleague does not see a material still under review, nor its page.
+        Assert.Equal(HttpStatusCode.NotFound, (await colleague.GetAsync(path)).StatusCode);
+        Assert.Contains("mm-not-visible", await colleague.GetStringAsync($"/materials/{material.Id}"));
+        Assert.Equal(2L, await CountAsync($"SELECT count(*) FROM audit_log WHERE event = 'marketing_material_downloaded' AND event_data->>'verified' = 'true' AND event_data->>'sha256' = '{SampleFiles.Sha256(pdf)}'"));
+
+        await Service.DecideAsync(new Actor("casey"), material.Id, 1, true, "fine");
+        Assert.Equal(pdf, await colleague.GetByteArrayAsync(path));
+        var v2 = await Service.AddVersionAsync(new Actor(owner), material.Id, new MaterialUpload("v2", Retail, "v2.png", new MemoryStream(SampleFiles.Png())));
+        Assert.Null(v2.Error);
+        // Back under review: the colleague no longer sees it.
+        Assert.Equal(HttpStatusCode.NotFound, (await colleague.GetAsync(path)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Download_OfAnAlteredFile_IsRefusedAndRecordedAsDamaged()
+    {
+        var (_, officer) = await SignInAsync(UserRoles.ComplianceOfficer);
+        var material = (await SubmitAsync(SampleFiles.Pdf())).Material!;
+        var key = (await Service.FindAsync(material.Id, new MaterialViewer("x", true, false)))!.Versions[0].ArchiveKey;
+        var file = Path.Combine(ArchiveFolder, key.Replace('/', Path.DirectorySeparatorChar));
+        await File.AppendAllTextAsync(file, "tampered");
+
+        var response = await officer.GetAsync($"/api/v1/materials/{material.Id}/versions/1/file");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Contains("does not match its recorded SHA-256", await response.Content.ReadAsStringAsync());
+        Assert.Equal("false", await ScalarAsync("SELECT event_data->>'verified' FROM audit_log WHERE event = 'marketing_material_downloaded'"));
+    }
+}
