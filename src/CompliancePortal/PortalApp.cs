@@ -1,5 +1,6 @@
 using CompliancePortal.Accounts;
 using CompliancePortal.Archive;
+using CompliancePortal.Blotter;
 using CompliancePortal.Components;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Database;
@@ -42,6 +43,7 @@ public static class PortalApp
         builder.AddLiveFeed();
         builder.AddAuditSearch();
         builder.AddJobs();
+        builder.AddTradeBlotters();
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
@@ -60,6 +62,7 @@ public static class PortalApp
         app.MapLiveFeed();
         app.MapAuditSearch();
         app.MapJobsDashboard();
+        app.MapTradeBlotters();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -1,5 +1,7 @@
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.ApiKeys;
+using CompliancePortal.Core.Blotter;
+using CompliancePortal.Core.Certification;
 using CompliancePortal.Core.Preclearance;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -16,6 +18,8 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<PreclearanceRequest> PreclearanceRequests => Set<PreclearanceRequest>();
     public DbSet<RestrictedSecurity> RestrictedList => Set<RestrictedSecurity>();
+    public DbSet<StoredBlotter> TradeBlotters => Set<StoredBlotter>();
+    public DbSet<LogCertification> LogCertifications => Set<LogCertification>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -44,6 +44,7 @@ public static class JobsSetup
         builder.Services.AddTransient<PartitionMaintenanceJob>();
         builder.Services.AddTransient<PreclearanceExpiryJob>();
         builder.Services.AddTransient<DailyArchiveJob>();
+        builder.Services.AddTransient<TradeBlotterJob>();
         builder.Services.AddSingleton<CompliancePortal.Core.Archive.DailyArchive>();
         builder.Services.AddSingleton<CompliancePortal.Core.Blotter.TradeBlotter>();
         builder.Services.AddHostedService<RecurringJobsRegistration>();
@@ -77,6 +78,7 @@ internal sealed class RecurringJobsRegistration(JobsOptions options, IRecurringJ
             ["partition-maintenance"] = (m, cron) => m.AddOrUpdate<PartitionMaintenanceJob>("partition-maintenance", j => j.RunAsync(CancellationToken.None), cron),
             ["preclearance-expiry"] = (m, cron) => m.AddOrUpdate<PreclearanceExpiryJob>("preclearance-expiry", j => j.RunAsync(CancellationToken.None), cron),
             ["daily-archive"] = (m, cron) => m.AddOrUpdate<DailyArchiveJob>("daily-archive", j => j.RunAsync(CancellationToken.None), cron),
+            ["trade-blotter"] = (m, cron) => m.AddOrUpdate<TradeBlotterJob>("trade-blotter", j => j.RunAsync(CancellationToken.None), cron),
         };
 
     public Task StartAsync(CancellationToken cancellationToken)

@@ -28,6 +28,8 @@ public sealed class RoleMatrixTests(PostgresFixture postgres) : PortalTest(postg
         ("GET", "/search", [C, A]),
         ("GET", "/events/1", [C, A]),
         ("GET", "/api/v1/search/export", [C, A]),
+        ("GET", "/blotters", [C, A]),
+        ("GET", "/api/v1/blotters/2026-06-01", [C, A]),
         ("GET", "/admin/users", [D]),
         ("GET", "/admin/keys", [D]),
         ("GET", "/admin/jobs", [D]),

@@ -15,6 +15,9 @@ public sealed class PortalFactory(TestDatabase database, Action<IWebHostBuilder>
 
     public string FileLogFolder { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "cp-filelog-" + Guid.NewGuid().ToString("N")[..8]);
 
+    /// <summary>The archive store's folder (Archive:Kind Local): per factory, never the repository's .data/archive.</summary>
+    public string ArchiveFolder { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "cp-archive-" + Guid.NewGuid().ToString("N")[..8]);
+
     public TestDatabase Database => database;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -27,20 +30,24 @@ public sealed class PortalFactory(TestDatabase database, Action<IWebHostBuilder>
         builder.UseSetting("Jobs:Server", "false");
         builder.UseSetting("Demo:ApiKey", ApiKey);
         builder.UseSetting("FileLog:Folder", FileLogFolder);
+        builder.UseSetting("Archive:Folder", ArchiveFolder);
         builder.UseSetting("Urls", "http://127.0.0.1:0");
         configure?.Invoke(builder);
     }
 
     public IServiceProvider ServicesAfterStart => Services;
 
-    /// <summary>Stops the portal, then removes its file log folder (one per factory; they piled up in /tmp).</summary>
+    /// <summary>Stops the portal, then removes its file log and archive folders (one per factory; they piled up in /tmp).</summary>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        try { Directory.Delete(FileLogFolder, recursive: true); }
-        catch (DirectoryNotFoundException) { }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        foreach (var folder in new[] { FileLogFolder, ArchiveFolder })
+        {
+            try { Directory.Delete(folder, recursive: true); }
+            catch (DirectoryNotFoundException) { }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
     }
 
     /// <summary>
