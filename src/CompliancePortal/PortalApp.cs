@@ -1,6 +1,7 @@
 using CompliancePortal.Accounts;
 using CompliancePortal.Archive;
 using CompliancePortal.Blotter;
+using CompliancePortal.Certification;
 using CompliancePortal.Components;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Database;
@@ -44,6 +45,7 @@ public static class PortalApp
         builder.AddAuditSearch();
         builder.AddJobs();
         builder.AddTradeBlotters();
+        builder.AddDailyCertification();
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
@@ -63,6 +65,7 @@ public static class PortalApp
         app.MapAuditSearch();
         app.MapJobsDashboard();
         app.MapTradeBlotters();
+        app.MapCertificationApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
