@@ -50,19 +50,37 @@ public sealed class BlotterArchive(
         return await query.OrderByDescending(b => b.Day).Take(limit).ToListAsync(ct);
     }
 
-    /// <summary>The UTC date of the ledger's earliest event, or null for an empty ledger.</summary>
-    public async Task<DateOnly?> FirstLedgerDayAsync(CancellationToken ct = default)
+    /// <summary>
+    /// The finished days (before today, UTC) that need a blotter, in order: every business day since
+    /// the ledger received its first entry, and every day with executed trades (a weekend, or a day
+    /// before the portal kept the books whose trades were sent later). Deliberately not every day
+    /// since the earliest event timestamp: one mistyped timestamp must not create decades of blotters.
+    /// </summary>
+    public async Task<IReadOnlyList<DateOnly>> DaysNeedingBlotterAsync(CancellationToken ct = default)
     {
-        await using var cmd = db.CreateCommand("""SELECT min("timestamp") FROM audit_log""");
-        return await cmd.ExecuteScalarAsync(ct) is DateTime first ? DateOnly.FromDateTime(first) : null;
+        var today = BusinessDays.Today(time);
+        var days = new SortedSet<DateOnly>();
+        await using (var first = db.CreateCommand("SELECT created_at FROM audit_log ORDER BY seq LIMIT 1"))
+        {
+            if (await first.ExecuteScalarAsync(ct) is DateTime received)
+                days.UnionWith(BusinessDays.Days(DateOnly.FromDateTime(received), today.AddDays(-1)).Where(BusinessDays.IsBusinessDay));
+        }
+        await using var trades = db.CreateCommand(
+            """
+            SELECT DISTINCT ("timestamp" AT TIME ZONE 'UTC')::date FROM audit_log
+            WHERE event = 'trade_executed' AND log_type = 'TRADE' AND "timestamp" < $1
+            """);
+        trades.Parameters.Add(new() { Value = new DateTimeOffset(today.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) });
+        await using var reader = await trades.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) days.Add(DateOnly.FromDateTime(reader.GetDateTime(0)));
+        return [.. days];
     }
 
     /// <summary>
     /// Writes and records <paramref name="day"/>'s blotter unless it exists. Only a finished day
-    /// (before today, UTC) can have one. With <paramref name="onlyWithTrades"/> a day without
-    /// trades is left alone and null comes back (the job's rule for weekend days).
+    /// (before today, UTC) can have one; a day without trades gets an empty one (header only).
     /// </summary>
-    public async Task<BlotterGeneration?> GenerateAsync(DateOnly day, Actor actor, bool onlyWithTrades = false, CancellationToken ct = default)
+    public async Task<BlotterGeneration> GenerateAsync(DateOnly day, Actor actor, CancellationToken ct = default)
     {
         if (day >= BusinessDays.Today(time))
             throw new ArgumentException($"{day:yyyy-MM-dd} is not over yet (UTC); its blotter can be generated from the next day on.", nameof(day));
@@ -76,7 +94,6 @@ public sealed class BlotterArchive(
             BlotterCsv csv;
             await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write))
                 csv = await TradeBlotter.WriteCsvAsync(blotter.RowsAsync(day, day, ct), file, ct);
-            if (onlyWithTrades && csv.Rows == 0) return null;
 
             if (!await store.ExistsAsync(key, ct))
             {

@@ -31,18 +31,17 @@ public sealed class DailyCertification(
     private const int MaxNote = 2000;
 
     /// <summary>
-    /// Past days to certify, newest first: every business day from the ledger's first day to
-    /// yesterday (UTC), and any other day that has a blotter (a weekend with trades).
+    /// Past days to certify, newest first: the days that need a blotter (every business day since
+    /// the ledger's first entry, and any day with executed trades) and any other day that has one.
     /// </summary>
     public async Task<IReadOnlyList<CertificationDay>> DaysAsync(CancellationToken ct = default)
     {
-        if (await blotters.FirstLedgerDayAsync(ct) is not { } first) return [];
+        var days = new SortedSet<DateOnly>(await blotters.DaysNeedingBlotterAsync(ct));
         await using var context = await contexts.CreateDbContextAsync(ct);
-        var stored = await context.TradeBlotters.AsNoTracking().Where(b => b.Day >= first).ToDictionaryAsync(b => b.Day, ct);
-        var certified = await context.LogCertifications.AsNoTracking().Where(c => c.Day >= first).ToDictionaryAsync(c => c.Day, ct);
-        return BusinessDays.Days(first, BusinessDays.Today(time).AddDays(-1))
-            .Where(d => BusinessDays.IsBusinessDay(d) || stored.ContainsKey(d))
-            .Reverse()
+        var stored = await context.TradeBlotters.AsNoTracking().ToDictionaryAsync(b => b.Day, ct);
+        var certified = await context.LogCertifications.AsNoTracking().ToDictionaryAsync(c => c.Day, ct);
+        days.UnionWith(stored.Keys);
+        return days.Reverse()
             .Select(d => new CertificationDay(d, stored.GetValueOrDefault(d), certified.GetValueOrDefault(d)))
             .ToList();
     }

@@ -21,7 +21,7 @@ public sealed class BlotterDownloadTests(PostgresFixture postgres) : PortalTest(
         await base.InitializeAsync();
         _day = BlotterJobTests.LastBusinessDay();
         (await Client.PostJsonAsync(BlotterJobTests.Trade(_day, "10:00:00", "T-1", ""","asset":"QQQ","quantity":5,"price":8.5"""), Key)).EnsureSuccessStatusCode();
-        _stored = (await Portal.Services.GetRequiredService<BlotterArchive>().GenerateAsync(_day, TradeBlotterJob.Actor))!.Blotter;
+        _stored = (await Portal.Services.GetRequiredService<BlotterArchive>().GenerateAsync(_day, TradeBlotterJob.Actor)).Blotter;
     }
 
     private Task<object?> DownloadsRecorded(string user, string outcome) => Db.ScalarAsync(
