@@ -1,5 +1,7 @@
 using CompliancePortal.Accounts;
 using CompliancePortal.Archive;
+using CompliancePortal.Blotter;
+using CompliancePortal.Certification;
 using CompliancePortal.Components;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Database;
@@ -44,6 +46,8 @@ public static class PortalApp
         builder.AddLiveFeed();
         builder.AddAuditSearch();
         builder.AddJobs();
+        builder.AddTradeBlotters();
+        builder.AddDailyCertification();
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
@@ -63,6 +67,8 @@ public static class PortalApp
         app.MapLiveFeed();
         app.MapAuditSearch();
         app.MapJobsDashboard();
+        app.MapTradeBlotters();
+        app.MapCertificationApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

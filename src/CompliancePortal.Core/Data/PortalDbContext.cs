@@ -1,6 +1,8 @@
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Materials;
+using CompliancePortal.Core.Blotter;
+using CompliancePortal.Core.Certification;
 using CompliancePortal.Core.Preclearance;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -20,6 +22,8 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<MarketingMaterial> MarketingMaterials => Set<MarketingMaterial>();
     public DbSet<MaterialVersion> MaterialVersions => Set<MaterialVersion>();
     public DbSet<MaterialReview> MaterialReviews => Set<MaterialReview>();
+    public DbSet<StoredBlotter> TradeBlotters => Set<StoredBlotter>();
+    public DbSet<LogCertification> LogCertifications => Set<LogCertification>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

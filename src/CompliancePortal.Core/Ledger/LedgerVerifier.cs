@@ -44,35 +44,9 @@ public static class LedgerVerifier
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         var head = await ReadHeadAsync(connection, ct);
 
-        long entries = 0;
-        long expectedSeq = 1;
-        var previous = ChainHash.Genesis;
-        await using (var cmd = new NpgsqlCommand(
-            $"SELECT {StoredRow.Columns} FROM audit_log WHERE seq <= $1 ORDER BY seq", connection))
-        {
-            cmd.Parameters.Add(new() { Value = head.Seq });
-            await using var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
-            while (await reader.ReadAsync(ct))
-            {
-                var row = StoredRow.Read(reader);
-                if (row.Seq != expectedSeq)
-                {
-                    return row.Seq < expectedSeq
-                        ? Broken(entries, head, row.Seq, $"entry {row.Seq} is stored more than once")
-                        : Broken(entries, head, expectedSeq, $"entry {expectedSeq} is missing (the next stored entry is {row.Seq})");
-                }
-                if (row.PreviousHash != previous)
-                    return Broken(entries, head, row.Seq, $"entry {row.Seq}'s previous_hash does not match entry {row.Seq - 1}'s current_hash");
-                if (ChainHash.Compute(previous, row.Canonical) != row.CurrentHash)
-                    return Broken(entries, head, row.Seq, $"entry {row.Seq}'s current_hash does not match its canonical bytes");
-                var mismatch = row.FindColumnMismatch();
-                if (mismatch is not null)
-                    return Broken(entries, head, row.Seq, $"entry {row.Seq}'s {mismatch} column differs from its hashed canonical bytes");
-                previous = row.CurrentHash;
-                entries++;
-                expectedSeq++;
-            }
-        }
+        var (broken, entries, previous) = await CheckRowsAsync(connection, head, 1, head.Seq, ChainHash.Genesis, ct);
+        if (broken is not null) return broken;
+        var expectedSeq = entries + 1;
 
         await using (var beyond = new NpgsqlCommand("SELECT min(seq) FROM audit_log WHERE seq > $1", connection))
         {
@@ -85,6 +59,77 @@ public static class LedgerVerifier
         if (head.Hash != previous)
             return Broken(entries, head, head.Seq, $"the chain head's hash does not match entry {head.Seq}");
         return new VerificationResult(true, entries, head, null, entries == 0 ? "the ledger is empty" : "every entry recomputes");
+    }
+
+    /// <summary>
+    /// Checks entries <paramref name="fromSeq"/>..<paramref name="toSeq"/> exactly as <see cref="VerifyAsync"/>
+    /// checks every entry, starting from the stored current_hash of the entry before the range (the
+    /// genesis hash for entry 1): a day's part of the chain, without reading the whole ledger.
+    /// Entries counts the entries of the range that recompute.
+    /// </summary>
+    public static async Task<VerificationResult> VerifyRangeAsync(NpgsqlDataSource dataSource, long fromSeq, long toSeq, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(fromSeq, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(toSeq, fromSeq);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        var head = await ReadHeadAsync(connection, ct);
+        if (toSeq > head.Seq)
+            return Broken(0, head, head.Seq + 1, $"the range ends at entry {toSeq}, beyond the chain head ({head.Seq})");
+
+        var previous = ChainHash.Genesis;
+        if (fromSeq > 1)
+        {
+            await using var before = new NpgsqlCommand("SELECT current_hash FROM audit_log WHERE seq = $1", connection);
+            before.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fromSeq - 1 });
+            if (await before.ExecuteScalarAsync(ct) is not string hash)
+                return Broken(0, head, fromSeq - 1, $"entry {fromSeq - 1} is missing (the range starts after it)");
+            previous = hash;
+        }
+
+        var (broken, entries, _) = await CheckRowsAsync(connection, head, fromSeq, toSeq, previous, ct);
+        if (broken is not null) return broken;
+        var expected = toSeq - fromSeq + 1;
+        if (entries != expected)
+            return Broken(entries, head, fromSeq + entries, $"entry {fromSeq + entries} is missing (the range ends at {toSeq})");
+        return new VerificationResult(true, entries, head, null, fromSeq == 1
+            ? $"entries 1..{toSeq} recompute from the genesis hash"
+            : $"entries {fromSeq}..{toSeq} recompute and link to entry {fromSeq - 1}");
+    }
+
+    /// <summary>The one check of stored rows: seqs in order, links, hashes and columns. Broken is null when all rows pass.</summary>
+    private static async Task<(VerificationResult? Broken, long Entries, string Previous)> CheckRowsAsync(
+        NpgsqlConnection connection, ChainHead head, long fromSeq, long toSeq, string previous, CancellationToken ct)
+    {
+        long entries = 0;
+        var expectedSeq = fromSeq;
+        await using var cmd = new NpgsqlCommand(
+            $"SELECT {StoredRow.Columns} FROM audit_log WHERE seq BETWEEN $1 AND $2 ORDER BY seq", connection);
+        // From entry 1 any lower seq is read too, so a planted seq 0 or below is seen.
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fromSeq == 1 ? long.MinValue : fromSeq });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = toSeq });
+        await using var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var row = StoredRow.Read(reader);
+            if (row.Seq != expectedSeq)
+            {
+                return (row.Seq < expectedSeq
+                    ? Broken(entries, head, row.Seq, $"entry {row.Seq} is stored more than once")
+                    : Broken(entries, head, expectedSeq, $"entry {expectedSeq} is missing (the next stored entry is {row.Seq})"), entries, previous);
+            }
+            if (row.PreviousHash != previous)
+                return (Broken(entries, head, row.Seq, $"entry {row.Seq}'s previous_hash does not match entry {row.Seq - 1}'s current_hash"), entries, previous);
+            if (ChainHash.Compute(previous, row.Canonical) != row.CurrentHash)
+                return (Broken(entries, head, row.Seq, $"entry {row.Seq}'s current_hash does not match its canonical bytes"), entries, previous);
+            var mismatch = row.FindColumnMismatch();
+            if (mismatch is not null)
+                return (Broken(entries, head, row.Seq, $"entry {row.Seq}'s {mismatch} column differs from its hashed canonical bytes"), entries, previous);
+            previous = row.CurrentHash;
+            entries++;
+            expectedSeq++;
+        }
+        return (null, entries, previous);
     }
 
     /// <summary>

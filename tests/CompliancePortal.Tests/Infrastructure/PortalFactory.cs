@@ -15,6 +15,7 @@ public sealed class PortalFactory(TestDatabase database, Action<IWebHostBuilder>
 
     public string FileLogFolder { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "cp-filelog-" + Guid.NewGuid().ToString("N")[..8]);
 
+    /// <summary>The archive store's folder (Archive:Kind Local): per factory, never the repository's .data/archive.</summary>
     public string ArchiveFolder { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "cp-archive-" + Guid.NewGuid().ToString("N")[..8]);
 
     public TestDatabase Database => database;
@@ -36,7 +37,7 @@ public sealed class PortalFactory(TestDatabase database, Action<IWebHostBuilder>
 
     public IServiceProvider ServicesAfterStart => Services;
 
-    /// <summary>Stops the portal, then removes its temporary folders (one set per factory; they piled up in /tmp).</summary>
+    /// <summary>Stops the portal, then removes its file log and archive folders (one per factory; they piled up in /tmp).</summary>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();

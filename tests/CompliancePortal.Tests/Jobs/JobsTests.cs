@@ -38,6 +38,7 @@ public sealed class JobsTests(PostgresFixture postgres) : PortalTest(postgres)
         Assert.Equal("0 2 * * *", jobs["ledger-verification"]);
         Assert.Equal("0 1 * * *", jobs["partition-maintenance"]);
         Assert.Equal("* * * * *", jobs["preclearance-expiry"]);
+        Assert.Equal("45 0 * * *", jobs["trade-blotter"]);
     }
 
     [Fact]
