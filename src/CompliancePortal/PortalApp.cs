@@ -8,6 +8,7 @@ using CompliancePortal.Ingest;
 using CompliancePortal.Jobs;
 using CompliancePortal.Ledger;
 using CompliancePortal.LiveFeed;
+using CompliancePortal.Positions;
 using CompliancePortal.Preclearance;
 using CompliancePortal.Search;
 using MudBlazor.Services;
@@ -38,6 +39,7 @@ public static class PortalApp
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.AddPortalAccounts();
         builder.AddPreclearance();
+        builder.AddPositions();
         builder.AddDemoSource();
         builder.AddLiveFeed();
         builder.AddAuditSearch();
@@ -57,6 +59,7 @@ public static class PortalApp
         app.MapIngestApi();
         app.MapLedgerApi();
         app.MapPreclearanceApi();
+        app.MapPositionsApi();
         app.MapLiveFeed();
         app.MapAuditSearch();
         app.MapJobsDashboard();

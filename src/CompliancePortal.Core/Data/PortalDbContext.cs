@@ -1,5 +1,7 @@
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.ApiKeys;
+using CompliancePortal.Core.Packages;
+using CompliancePortal.Core.Positions;
 using CompliancePortal.Core.Preclearance;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -16,6 +18,10 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<PreclearanceRequest> PreclearanceRequests => Set<PreclearanceRequest>();
     public DbSet<RestrictedSecurity> RestrictedList => Set<RestrictedSecurity>();
+    public DbSet<PositionSubmission> PositionSubmissions => Set<PositionSubmission>();
+    public DbSet<PositionSnapshot> PositionSnapshots => Set<PositionSnapshot>();
+    public DbSet<MissedPositionDay> MissedPositionDays => Set<MissedPositionDay>();
+    public DbSet<CompliancePackage> CompliancePackages => Set<CompliancePackage>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
