@@ -46,6 +46,7 @@ public static class JobsSetup
         builder.Services.AddTransient<DailyArchiveJob>();
         builder.Services.AddTransient<PositionSnapshotJob>();
         builder.Services.AddSingleton<CompliancePortal.Core.Archive.DailyArchive>();
+        builder.Services.AddSingleton<CompliancePortal.Core.Blotter.TradeBlotter>();
         builder.Services.AddHostedService<RecurringJobsRegistration>();
     }
 
