@@ -8,6 +8,7 @@ using CompliancePortal.Ingest;
 using CompliancePortal.Jobs;
 using CompliancePortal.Ledger;
 using CompliancePortal.LiveFeed;
+using CompliancePortal.Packages;
 using CompliancePortal.Positions;
 using CompliancePortal.Preclearance;
 using CompliancePortal.Search;
@@ -40,6 +41,7 @@ public static class PortalApp
         builder.AddPortalAccounts();
         builder.AddPreclearance();
         builder.AddPositions();
+        builder.AddPackages();
         builder.AddDemoSource();
         builder.AddLiveFeed();
         builder.AddAuditSearch();
@@ -60,6 +62,7 @@ public static class PortalApp
         app.MapLedgerApi();
         app.MapPreclearanceApi();
         app.MapPositionsApi();
+        app.MapPackages();
         app.MapLiveFeed();
         app.MapAuditSearch();
         app.MapJobsDashboard();

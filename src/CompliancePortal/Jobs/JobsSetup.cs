@@ -45,6 +45,8 @@ public static class JobsSetup
         builder.Services.AddTransient<PreclearanceExpiryJob>();
         builder.Services.AddTransient<DailyArchiveJob>();
         builder.Services.AddTransient<PositionSnapshotJob>();
+        builder.Services.AddTransient<PackageBuildJob>();
+        builder.Services.AddTransient<PackageExpiryJob>();
         builder.Services.AddSingleton<CompliancePortal.Core.Archive.DailyArchive>();
         builder.Services.AddSingleton<CompliancePortal.Core.Blotter.TradeBlotter>();
         builder.Services.AddHostedService<RecurringJobsRegistration>();
@@ -79,6 +81,7 @@ internal sealed class RecurringJobsRegistration(JobsOptions options, IRecurringJ
             ["preclearance-expiry"] = (m, cron) => m.AddOrUpdate<PreclearanceExpiryJob>("preclearance-expiry", j => j.RunAsync(CancellationToken.None), cron),
             ["daily-archive"] = (m, cron) => m.AddOrUpdate<DailyArchiveJob>("daily-archive", j => j.RunAsync(CancellationToken.None), cron),
             ["position-snapshot"] = (m, cron) => m.AddOrUpdate<PositionSnapshotJob>("position-snapshot", j => j.RunAsync(CancellationToken.None), cron),
+            ["package-expiry"] = (m, cron) => m.AddOrUpdate<PackageExpiryJob>("package-expiry", j => j.RunAsync(CancellationToken.None), cron),
         };
 
     public Task StartAsync(CancellationToken cancellationToken)
