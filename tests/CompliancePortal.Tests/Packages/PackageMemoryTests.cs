@@ -102,37 +102,6 @@ public sealed class PackageMemoryTests(PostgresFixture postgres, ITestOutputHelp
         return (new Peak(peakManaged, peakWorkingSet, clock.Elapsed.TotalSeconds), built.SizeBytes!.Value);
     }
 
-    /// <summary>Appends <paramref name="count"/> seed-shaped events dated inside the period, 20,000 per transaction, straight through the appender.</summary>
-    private async Task SeedAsync(int start, int count)
-    {
-        string[] types = ["TRADE", "TRADE", "TRADE", "TRADE", "NAV", "RISK", "COMPLIANCE", "COMPLIANCE", "SYSTEM", "COMMUNICATION"];
-        await using var connection = new NpgsqlConnection(_db.Connections.App);
-        await connection.OpenAsync();
-        var periodStart = new DateTimeOffset(From.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        for (var done = 0; done < count;)
-        {
-            var batch = Math.Min(20_000, count - done);
-            var events = new List<LedgerEvent>(batch);
-            for (var i = 0; i < batch; i++)
-            {
-                var n = start + done + i;
-                var type = types[n % types.Length];
-                var at = periodStart.AddSeconds(n % (5 * 86_400 / 2) * 2 + 1);
-                var (name, data) = type switch
-                {
-                    "TRADE" => ("trade_executed", $$"""{"trade_id":"TRD-{{n:D7}}","asset":"QQQ","action":"SELL_PUT","quantity":5,"fill_price":8.52,"commission":1.25,"broker":"IBKR","strategy_component":"weekly put sale"}"""),
-                    "NAV" => (n % 20 == 4 ? "management_fee_calculated" : "nav_calculated", $$"""{"nav":156789.45,"cash":35420.12,"methodology":"black_scholes","n":{{n}}}"""),
-                    "RISK" => ("risk_check_passed", $$"""{"check":"position_limit","asset":"SPY","utilisation":0.42,"n":{{n}}}"""),
-                    "COMPLIANCE" => ("personal_trade_preclearance", $$"""{"request_id":"PCT-2026-{{n:D5}}","employee":"john_doe","security":"AAPL","decision":"approved"}"""),
-                    "COMMUNICATION" => ("email_archived", $$"""{"from":"pm@fund.example","to":"investor@example.com","subject":"Weekly letter {{n}}"}"""),
-                    _ => ("api_call", $$"""{"endpoint":"/v2/orders","status_code":200,"latency_ms":{{n % 97}}}"""),
-                };
-                events.Add(new LedgerEvent(type, name, at, null, "pm", null, null, Encoding.UTF8.GetBytes(data), DateTimeOffset.UtcNow));
-            }
-            await using var tx = await connection.BeginTransactionAsync();
-            await LedgerAppender.AppendAsync(connection, [new AppendRequest("key:bench", events)], CancellationToken.None);
-            await tx.CommitAsync();
-            done += batch;
-        }
-    }
+    private Task SeedAsync(int start, int count) =>
+        PackageSeed.AppendAsync(_db.Connections.App, new DateTimeOffset(From.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), TimeSpan.FromDays(5), start, count);
 }
