@@ -108,7 +108,8 @@ public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, 
         if (package.Status == PackageStatus.Expired || package.Status == PackageStatus.Ready && package.ExpiresAt <= time.GetUtcNow())
             return (null, package, DownloadRefusal.Expired);
         if (package.Status != PackageStatus.Ready || package.ArchiveKey is null) return (null, package, DownloadRefusal.NotReady);
-        if (!reader.AllPeriods && (reader.GrantedFrom > package.FromDate || reader.GrantedTo < package.ToDate || reader.GrantedFrom is null))
+        if (!reader.AllPeriods && !(reader.GrantedFrom is { } granted && reader.GrantedTo is { } grantedTo
+                                    && granted <= package.FromDate && package.ToDate <= grantedTo))
             return (null, package, DownloadRefusal.OutsideGrant);
 
         var content = await store.OpenReadAsync(package.ArchiveKey, ct);
