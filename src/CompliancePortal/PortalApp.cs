@@ -11,6 +11,8 @@ using CompliancePortal.Jobs;
 using CompliancePortal.Ledger;
 using CompliancePortal.LiveFeed;
 using CompliancePortal.Materials;
+using CompliancePortal.Packages;
+using CompliancePortal.Positions;
 using CompliancePortal.Preclearance;
 using CompliancePortal.Search;
 using MudBlazor.Services;
@@ -42,6 +44,8 @@ public static class PortalApp
         builder.AddPortalAccounts();
         builder.AddPreclearance();
         builder.AddMarketingMaterials();
+        builder.AddPositions();
+        builder.AddPackages();
         builder.AddDemoSource();
         builder.AddLiveFeed();
         builder.AddAuditSearch();
@@ -64,6 +68,8 @@ public static class PortalApp
         app.MapLedgerApi();
         app.MapPreclearanceApi();
         app.MapMaterialsApi();
+        app.MapPositionsApi();
+        app.MapPackages();
         app.MapLiveFeed();
         app.MapAuditSearch();
         app.MapJobsDashboard();

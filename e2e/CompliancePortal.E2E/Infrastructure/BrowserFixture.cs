@@ -21,6 +21,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public PortalFactory Portal => _portal ?? throw new InvalidOperationException("portal not started");
 
+    /// <summary>The suite's cluster, for tests that need a portal of their own (e.g. with a job server).</summary>
+    public PostgresFixture Postgres => _postgres;
+
     public IBrowser Browser => _browser ?? throw new InvalidOperationException("browser not started");
 
     /// <summary>The portal's real address, e.g. http://127.0.0.1:41234/.</summary>

@@ -3,6 +3,8 @@ using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Materials;
 using CompliancePortal.Core.Blotter;
 using CompliancePortal.Core.Certification;
+using CompliancePortal.Core.Packages;
+using CompliancePortal.Core.Positions;
 using CompliancePortal.Core.Preclearance;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -24,6 +26,10 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<MaterialReview> MaterialReviews => Set<MaterialReview>();
     public DbSet<StoredBlotter> TradeBlotters => Set<StoredBlotter>();
     public DbSet<LogCertification> LogCertifications => Set<LogCertification>();
+    public DbSet<PositionSubmission> PositionSubmissions => Set<PositionSubmission>();
+    public DbSet<PositionSnapshot> PositionSnapshots => Set<PositionSnapshot>();
+    public DbSet<MissedPositionDay> MissedPositionDays => Set<MissedPositionDay>();
+    public DbSet<CompliancePackage> CompliancePackages => Set<CompliancePackage>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

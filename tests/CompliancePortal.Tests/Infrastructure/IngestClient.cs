@@ -24,6 +24,15 @@ public static class IngestClient
         return await client.SendAsync(request);
     }
 
+    /// <summary>POST /api/v1/positions as the trading system does.</summary>
+    public static async Task<HttpResponseMessage> SendPositionsAsync(HttpClient client, string key, string body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/positions") { Content = new StringContent(body, Encoding.UTF8) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Add("X-Api-Key", key);
+        return await client.SendAsync(request);
+    }
+
     public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response)
     {
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());

@@ -1,0 +1,408 @@
+using System.IO.Compression;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using CompliancePortal.Core.Archive;
+using CompliancePortal.Core.Audit;
+using CompliancePortal.Core.Blotter;
+using CompliancePortal.Core.Data;
+using CompliancePortal.Core.Ledger;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CompliancePortal.Core.Packages;
+
+/// <summary>
+/// Builds one requested package: streams each section's rows from PostgreSQL straight into ZIP
+/// entries of a temporary file (hashing every byte as it is written), adds README.md and
+/// manifest.json, uploads the ZIP to the archive store and marks the package ready with a
+/// COMPLIANCE <c>compliance_package_built</c> entry in the same transaction. Memory stays flat
+/// whatever the period holds: no section is ever held whole.
+/// </summary>
+public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<PortalDbContext> contexts, TradeBlotter blotter,
+    IArchiveStore store, UserActionLog log, IPackageProgressSink progress, IOptions<PackageOptions> options, TimeProvider time,
+    ILogger<PackageBuilder> logger)
+{
+    public static readonly Actor Job = new("job:package-build");
+
+    public static string ArchiveKey(CompliancePackage package) => $"packages/{package.Id:N}/{package.FileName}";
+
+    /// <summary>The section rules written into the manifest (what each section was taken from).</summary>
+    public static readonly IReadOnlyDictionary<string, string> SectionRules = new Dictionary<string, string>
+    {
+        [PackageSections.TradeBlotters] = "TRADE/trade_executed entries, one CSV per UTC day of the period",
+        [PackageSections.PositionSnapshots] = "the archived end-of-day snapshot of each date of the period that has one",
+        [PackageSections.NavCalculations] = "log_type NAV",
+        [PackageSections.FeeCalculations] = "event name containing 'fee' (case-insensitive), any log type",
+        [PackageSections.RiskEvents] = "log_type RISK",
+        [PackageSections.ComplianceLogs] = "log_type COMPLIANCE",
+        [PackageSections.EmailArchive] = "log_type COMMUNICATION; omitted when the period has none",
+    };
+
+    private static readonly IReadOnlyDictionary<string, (string Path, string Filter)> LedgerSections = new Dictionary<string, (string, string)>
+    {
+        [PackageSections.NavCalculations] = ("nav_calculations/nav_calculations.ndjson", "log_type = 'NAV'"),
+        [PackageSections.FeeCalculations] = ("fee_calculations/fee_calculations.ndjson", "event ILIKE '%fee%'"),
+        [PackageSections.RiskEvents] = ("risk_events/risk_events.ndjson", "log_type = 'RISK'"),
+        [PackageSections.ComplianceLogs] = ("compliance_logs/compliance_logs.ndjson", "log_type = 'COMPLIANCE'"),
+        [PackageSections.EmailArchive] = ("email_archive/communications.ndjson", "log_type = 'COMMUNICATION'"),
+    };
+
+    /// <summary>Builds the package; a failure marks it failed (with a ledger entry) rather than retrying.</summary>
+    public async Task BuildAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var context = await contexts.CreateDbContextAsync(ct);
+        var package = await context.CompliancePackages.SingleOrDefaultAsync(p => p.Id == id, ct);
+        // Already settled by an earlier run of the same job: nothing to do.
+        if (package is null || package.Status is PackageStatus.Ready or PackageStatus.Expired or PackageStatus.Failed) return;
+        package.Status = PackageStatus.Building;
+        package.ProgressPercent = 0;
+        await context.SaveChangesAsync(ct);
+        await progress.ReportAsync(new PackageProgress(id, PackageStatus.Building, 0, "counting records"));
+
+        var temp = Path.Combine(Path.GetTempPath(), $"cp-package-{id:N}.zip");
+        try
+        {
+            var manifest = await WriteZipAsync(package, temp, ct);
+            await PublishAsync(context, package, manifest, temp, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Compliance package {Id} failed", id);
+            await FailAsync(context, package, ex.Message, ct);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private async Task<PackageManifest> WriteZipAsync(CompliancePackage package, string path, CancellationToken ct)
+    {
+        var from = Midnight(package.FromDate);
+        var before = Midnight(package.ToDate.AddDays(1));
+        // Everything is read up to the head as it is now: records committed during the build are left
+        // out of every section and of the segment alike, so the files agree with each other.
+        var head = await ScalarAsync<long>("SELECT seq FROM ledger_head WHERE id = 1", ct);
+        var counts = await CountAsync(from, before, head, ct);
+        var snapshots = package.Sections.Contains(PackageSections.PositionSnapshots)
+            ? await SnapshotsAsync(package, ct) : [];
+        var tracker = new ProgressTracker(progress.ReportAsync, SaveProgressAsync, package.Id, counts.Total(package.Sections) + snapshots.Count);
+
+        var files = new List<PackageFile>();
+        var omitted = new List<OmittedSection>();
+        await using var file = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, useAsync: true);
+        using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var section in package.Sections)
+            {
+                if (section == PackageSections.TradeBlotters)
+                {
+                    await tracker.StageAsync("trade blotters");
+                    for (var day = package.FromDate; day <= package.ToDate; day = day.AddDays(1))
+                    {
+                        var rows = Bounded(blotter.RowsAsync(day, day, ct), head, tracker, ct);
+                        files.Add(await WriteEntryAsync(zip, $"trade_blotters/blotter_{day:yyyy-MM-dd}.csv", section,
+                            async s => (await TradeBlotter.WriteCsvAsync(rows, s, ct)).Rows, ct));
+                    }
+                }
+                else if (section == PackageSections.PositionSnapshots)
+                {
+                    await tracker.StageAsync("position snapshots");
+                    foreach (var (date, key, sha) in snapshots)
+                    {
+                        var written = await WriteEntryAsync(zip, $"position_snapshots/positions_{date:yyyy-MM-dd}.json", section, async s =>
+                        {
+                            await using var source = await store.OpenReadAsync(key, ct)
+                                ?? throw new InvalidOperationException($"the snapshot of {date:yyyy-MM-dd} ({key}) is missing from the archive");
+                            await source.CopyToAsync(s, ct);
+                            await tracker.AdvanceAsync(1);
+                            return 1;
+                        }, ct);
+                        if (written.Sha256 != sha)
+                            throw new InvalidOperationException($"the archived snapshot of {date:yyyy-MM-dd} no longer matches its recorded SHA-256");
+                        files.Add(written);
+                    }
+                    if (snapshots.Count == 0) omitted.Add(new(section, "no position snapshot was taken in the period"));
+                }
+                else if (LedgerSections.TryGetValue(section, out var spec))
+                {
+                    if (section == PackageSections.EmailArchive && counts.Communications == 0)
+                    {
+                        omitted.Add(new(section, "the period has no COMMUNICATION records"));
+                        continue;
+                    }
+                    await tracker.StageAsync(section.Replace('_', ' '));
+                    files.Add(await WriteEntryAsync(zip, spec.Path, section,
+                        s => WriteCanonicalLinesAsync(s, spec.Filter, from, before, head, tracker, ct), ct));
+                }
+            }
+
+            await tracker.StageAsync("ledger segment");
+            LedgerSegment? segment = null;
+            files.Add(await WriteEntryAsync(zip, "ledger/ledger.ndjson", "ledger", async s =>
+            {
+                segment = await WriteSegmentAsync(s, counts, from, before, tracker, ct);
+                return segment.Entries;
+            }, ct));
+
+            var present = package.Sections.Where(s => omitted.All(o => o.Section != s)).ToList();
+            files.Add(await WriteEntryAsync(zip, "README.md", "readme", async s =>
+            {
+                await s.WriteAsync(Encoding.UTF8.GetBytes(PackageReadme.Text(package, present)), ct);
+                return 0;
+            }, ct));
+
+            var manifest = new PackageManifest("compliance-package/1", package.Id, package.RequestedBy,
+                CanonicalEntry.FormatTime(package.RequestedAt), CanonicalEntry.FormatTime(time.GetUtcNow()),
+                PackageService.Day(package.FromDate), PackageService.Day(package.ToDate),
+                "UTC days, both inclusive, by each record's event timestamp", present, omitted,
+                SectionRules.Where(r => package.Sections.Contains(r.Key)).ToDictionary(), head, segment!, files);
+            var entry = zip.CreateEntry("manifest.json", CompressionLevel.Optimal);
+            await using (var s = entry.Open())
+                await JsonSerializer.SerializeAsync(s, manifest, new JsonSerializerOptions { WriteIndented = true }, ct);
+            return manifest;
+        }
+    }
+
+    private static async Task<PackageFile> WriteEntryAsync(ZipArchive zip, string path, string section, Func<Stream, Task<long>> write, CancellationToken ct)
+    {
+        var entry = zip.CreateEntry(path, CompressionLevel.Fastest);
+        await using var raw = entry.Open();
+        await using var hashing = new HashingWriteStream(raw);
+        var records = await write(hashing);
+        await hashing.FlushAsync(ct);
+        return new PackageFile(path, section, hashing.BytesWritten, hashing.Sha256(), records);
+    }
+
+    private async Task<long> WriteCanonicalLinesAsync(Stream output, string filter, DateTimeOffset from, DateTimeOffset before, long head,
+        ProgressTracker tracker, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand(
+            $"""
+            SELECT canonical FROM audit_log
+            WHERE "timestamp" >= $1 AND "timestamp" < $2 AND seq <= $3 AND {filter}
+            ORDER BY seq
+            """);
+        cmd.Parameters.Add(new() { Value = from });
+        cmd.Parameters.Add(new() { Value = before });
+        cmd.Parameters.Add(new() { Value = head });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        long count = 0;
+        while (await reader.ReadAsync(ct))
+        {
+            var canonical = reader.GetFieldValue<byte[]>(0);
+            await output.WriteAsync(canonical, ct);
+            output.WriteByte((byte)'\n');
+            count++;
+            await tracker.AdvanceAsync(1);
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// Every entry from the period's first to its last seq, in seq order, with both hashes; the
+    /// canonical bytes of entries whose timestamp is outside the period are withheld (their hashes
+    /// still link the chain), so the package holds only the period's records.
+    /// </summary>
+    private async Task<LedgerSegment> WriteSegmentAsync(Stream output, PeriodCounts counts, DateTimeOffset from, DateTimeOffset before,
+        ProgressTracker tracker, CancellationToken ct)
+    {
+        const string file = "ledger/ledger.ndjson";
+        if (counts.FirstSeq is not { } first || counts.LastSeq is not { } last) return new LedgerSegment(file, null, null, null, null, 0, 0);
+        await using var cmd = db.CreateCommand(
+            """
+            SELECT seq, "timestamp", canonical, previous_hash, current_hash FROM audit_log
+            WHERE seq >= $1 AND seq <= $2 ORDER BY seq
+            """);
+        cmd.Parameters.Add(new() { Value = first });
+        cmd.Parameters.Add(new() { Value = last });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        await using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        long entries = 0, withheld = 0;
+        string? firstPrevious = null, lastCurrent = null;
+        while (await reader.ReadAsync(ct))
+        {
+            var timestamp = reader.GetFieldValue<DateTimeOffset>(1);
+            var inPeriod = timestamp >= from && timestamp < before;
+            var previous = reader.GetString(3);
+            lastCurrent = reader.GetString(4);
+            firstPrevious ??= previous;
+            json.WriteStartObject();
+            json.WriteNumber("seq", reader.GetInt64(0));
+            json.WriteString("timestamp", CanonicalEntry.FormatTime(timestamp));
+            json.WriteString("previous_hash", previous);
+            json.WriteString("current_hash", lastCurrent);
+            if (inPeriod) json.WriteString("canonical", reader.GetFieldValue<byte[]>(2));
+            else
+            {
+                json.WriteNull("canonical");
+                json.WriteBoolean("withheld", true);
+                withheld++;
+            }
+            json.WriteEndObject();
+            await json.FlushAsync(ct);
+            json.Reset();
+            output.WriteByte((byte)'\n');
+            entries++;
+            await tracker.AdvanceAsync(1);
+        }
+        return new LedgerSegment(file, first, last, firstPrevious, lastCurrent, entries, withheld);
+    }
+
+    private static async IAsyncEnumerable<BlotterRow> Bounded(IAsyncEnumerable<BlotterRow> rows, long head, ProgressTracker tracker,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var row in rows.WithCancellation(ct))
+        {
+            if (row.Seq > head) continue;
+            await tracker.AdvanceAsync(1);
+            yield return row;
+        }
+    }
+
+    private async Task PublishAsync(PortalDbContext context, CompliancePackage package, PackageManifest manifest, string temp, CancellationToken ct)
+    {
+        await progress.ReportAsync(new PackageProgress(package.Id, PackageStatus.Building, 99, "storing the package"));
+        string sha;
+        await using (var read = File.OpenRead(temp)) sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(read, ct));
+        var size = new FileInfo(temp).Length;
+        var key = ArchiveKey(package);
+        // A build interrupted after its upload left an object no ledger entry names: replace it.
+        if (await store.ExistsAsync(key, ct)) await store.DeleteAsync(key, ct);
+        await using (var upload = File.OpenRead(temp)) await store.PutAsync(key, upload, "application/zip", ct: ct);
+
+        var now = time.GetUtcNow();
+        await using var tx = await context.Database.BeginTransactionAsync(ct);
+        package.Status = PackageStatus.Ready;
+        package.ProgressPercent = 100;
+        package.ArchiveKey = key;
+        package.Sha256 = sha;
+        package.SizeBytes = size;
+        package.CompletedAt = now;
+        package.ExpiresAt = now + options.Value.ExpiresAfter;
+        await context.SaveChangesAsync(ct);
+        await log.RecordInTransactionAsync((NpgsqlConnection)context.Database.GetDbConnection(), Job, PackageService.BuiltEvent, new
+        {
+            package_id = package.Id,
+            requested_by = package.RequestedBy,
+            from = PackageService.Day(package.FromDate),
+            to = PackageService.Day(package.ToDate),
+            sections = manifest.Sections,
+            sha256 = sha,
+            bytes = size,
+            archive_key = key,
+            files = manifest.Files.Count,
+            ledger_first_seq = manifest.LedgerSegment.FirstSeq,
+            ledger_last_seq = manifest.LedgerSegment.LastSeq,
+            ledger_first_previous_hash = manifest.LedgerSegment.FirstPreviousHash,
+            ledger_last_current_hash = manifest.LedgerSegment.LastCurrentHash,
+            expires_at = CanonicalEntry.FormatTime(package.ExpiresAt.Value),
+        }, ct: ct);
+        await tx.CommitAsync(ct);
+        log.Committed();
+        await progress.ReportAsync(new PackageProgress(package.Id, PackageStatus.Ready, 100, "ready"));
+    }
+
+    private async Task FailAsync(PortalDbContext context, CompliancePackage package, string error, CancellationToken ct)
+    {
+        context.ChangeTracker.Clear();
+        await using var tx = await context.Database.BeginTransactionAsync(ct);
+        var current = await context.CompliancePackages.SingleAsync(p => p.Id == package.Id, ct);
+        current.Status = PackageStatus.Failed;
+        current.Error = error.Length > 2000 ? error[..2000] : error;
+        await context.SaveChangesAsync(ct);
+        await log.RecordInTransactionAsync((NpgsqlConnection)context.Database.GetDbConnection(), Job, PackageService.FailedEvent,
+            new { package_id = package.Id, requested_by = package.RequestedBy, error = current.Error }, ct: ct);
+        await tx.CommitAsync(ct);
+        log.Committed();
+        await progress.ReportAsync(new PackageProgress(package.Id, PackageStatus.Failed, current.ProgressPercent, current.Error));
+    }
+
+    private async Task SaveProgressAsync(Guid id, int percent)
+    {
+        await using var cmd = db.CreateCommand("UPDATE compliance_packages SET progress_percent = $2 WHERE id = $1 AND status = 'Building'");
+        cmd.Parameters.Add(new() { Value = id });
+        cmd.Parameters.Add(new() { Value = percent });
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private sealed record PeriodCounts(long? FirstSeq, long? LastSeq, long TradesExecuted, long Nav, long Fees, long Risk, long Compliance, long Communications)
+    {
+        public long Total(IReadOnlyCollection<string> sections) =>
+            (FirstSeq is { } f && LastSeq is { } l ? l - f + 1 : 0)
+            + (sections.Contains(PackageSections.TradeBlotters) ? TradesExecuted : 0)
+            + (sections.Contains(PackageSections.NavCalculations) ? Nav : 0)
+            + (sections.Contains(PackageSections.FeeCalculations) ? Fees : 0)
+            + (sections.Contains(PackageSections.RiskEvents) ? Risk : 0)
+            + (sections.Contains(PackageSections.ComplianceLogs) ? Compliance : 0)
+            + (sections.Contains(PackageSections.EmailArchive) ? Communications : 0);
+    }
+
+    private async Task<PeriodCounts> CountAsync(DateTimeOffset from, DateTimeOffset before, long head, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand(
+            """
+            SELECT min(seq), max(seq),
+                   count(*) FILTER (WHERE log_type = 'TRADE' AND event = 'trade_executed'),
+                   count(*) FILTER (WHERE log_type = 'NAV'),
+                   count(*) FILTER (WHERE event ILIKE '%fee%'),
+                   count(*) FILTER (WHERE log_type = 'RISK'),
+                   count(*) FILTER (WHERE log_type = 'COMPLIANCE'),
+                   count(*) FILTER (WHERE log_type = 'COMMUNICATION')
+            FROM audit_log WHERE "timestamp" >= $1 AND "timestamp" < $2 AND seq <= $3
+            """);
+        cmd.Parameters.Add(new() { Value = from });
+        cmd.Parameters.Add(new() { Value = before });
+        cmd.Parameters.Add(new() { Value = head });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return new PeriodCounts(reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1),
+            reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7));
+    }
+
+    private async Task<List<(DateOnly Date, string Key, string Sha)>> SnapshotsAsync(CompliancePackage package, CancellationToken ct)
+    {
+        await using var context = await contexts.CreateDbContextAsync(ct);
+        return (await context.PositionSnapshots.AsNoTracking()
+                .Where(s => s.Date >= package.FromDate && s.Date <= package.ToDate).OrderBy(s => s.Date)
+                .Select(s => new { s.Date, s.ArchiveKey, s.Sha256 }).ToListAsync(ct))
+            .Select(s => (s.Date, s.ArchiveKey, s.Sha256)).ToList();
+    }
+
+    private async Task<T> ScalarAsync<T>(string sql, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand(sql);
+        return (T)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    private static DateTimeOffset Midnight(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+
+    /// <summary>Turns records written into a percentage; reports each new percent, and saves every tenth to the row.</summary>
+    private sealed class ProgressTracker(Func<PackageProgress, Task> report, Func<Guid, int, Task> save, Guid id, long total)
+    {
+        private long _done;
+        private int _percent;
+        private string _stage = "";
+
+        public async Task StageAsync(string stage)
+        {
+            _stage = stage;
+            await report(new PackageProgress(id, PackageStatus.Building, _percent, stage));
+        }
+
+        public async ValueTask AdvanceAsync(long records)
+        {
+            _done += records;
+            var percent = total == 0 ? 0 : (int)Math.Min(98, _done * 100 / total);
+            if (percent == _percent) return;
+            var tenth = percent / 10 != _percent / 10;
+            _percent = percent;
+            await report(new PackageProgress(id, PackageStatus.Building, percent, _stage));
+            if (tenth) await save(id, percent);
+        }
+    }
+}

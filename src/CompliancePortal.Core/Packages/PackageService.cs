@@ -1,0 +1,164 @@
+using System.Globalization;
+using CompliancePortal.Core.Archive;
+using CompliancePortal.Core.Audit;
+using CompliancePortal.Core.Data;
+using CompliancePortal.Core.Search;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CompliancePortal.Core.Packages;
+
+public enum DownloadRefusal { None, NotFound, NotYours, NotReady, Expired, OutsideGrant }
+
+/// <summary>
+/// Auditor self-service packages: requests (checked against the reader's granted period), the
+/// requester's list, downloads and expiry. Every request, download and expiry is a COMPLIANCE
+/// ledger entry; state changes commit with their entry.
+/// </summary>
+public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, IArchiveStore store, UserActionLog log,
+    IOptions<PackageOptions> options, TimeProvider time)
+{
+    public const string RequestedEvent = "compliance_package_requested";
+    public const string BuiltEvent = "compliance_package_built";
+    public const string FailedEvent = "compliance_package_failed";
+    public const string DownloadedEvent = "compliance_package_downloaded";
+    public const string ExpiredEvent = "compliance_package_expired";
+    public static readonly Actor ExpiryJob = new("job:package-expiry");
+
+    /// <summary>Records the request and returns the queued package, or why nothing was stored.</summary>
+    public async Task<(CompliancePackage? Package, string? Error)> RequestAsync(RecordReader? reader, DateOnly from, DateOnly to,
+        IReadOnlyCollection<string> sections, CancellationToken ct = default)
+    {
+        if (reader is null) return (null, "Your role may not request compliance packages.");
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var error = Validate(reader, from, to, sections, today);
+        if (error is not null) return (null, error);
+
+        var package = new CompliancePackage
+        {
+            Id = Guid.NewGuid(),
+            RequestedBy = reader.Actor.UserName,
+            RequestedAt = time.GetUtcNow(),
+            FromDate = from,
+            ToDate = to,
+            Sections = [.. PackageSections.All.Select(s => s.Name).Where(sections.Contains)],
+            Status = PackageStatus.Queued,
+        };
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.CompliancePackages.Add(package);
+        await db.SaveChangesAsync(ct);
+        await log.RecordInTransactionAsync((NpgsqlConnection)db.Database.GetDbConnection(), reader.Actor, RequestedEvent, new
+        {
+            package_id = package.Id,
+            from = Day(from),
+            to = Day(to),
+            sections = package.Sections,
+            granted = reader.Scope,
+        }, ct: ct);
+        await tx.CommitAsync(ct);
+        log.Committed();
+        return (package, null);
+    }
+
+    private string? Validate(RecordReader reader, DateOnly from, DateOnly to, IReadOnlyCollection<string> sections, DateOnly today)
+    {
+        if (to < from) return "The period ends before it starts.";
+        if (to > today) return $"The period cannot end after today ({Day(today)} UTC).";
+        if (to.DayNumber - from.DayNumber + 1 > options.Value.MaxDays)
+            return $"A package covers at most {options.Value.MaxDays} days; ask for a shorter period.";
+        if (!reader.AllPeriods)
+        {
+            if (reader.GrantedFrom is not { } granted || reader.GrantedTo is not { } grantedTo || grantedTo < granted)
+                return "You have no granted audit period, so you cannot request a package.";
+            if (from < granted || to > grantedTo)
+                return $"The period {Day(from)}..{Day(to)} is outside your granted period {Day(granted)}..{Day(grantedTo)}.";
+        }
+        if (sections.Count == 0) return "Choose at least one section.";
+        var unknown = sections.Where(s => !PackageSections.IsKnown(s)).ToList();
+        if (unknown.Count > 0) return $"Unknown section(s): {string.Join(", ", unknown)}.";
+        return null;
+    }
+
+    /// <summary>The user's own packages, newest first.</summary>
+    public async Task<IReadOnlyList<CompliancePackage>> ForUserAsync(string userName, CancellationToken ct = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.CompliancePackages.AsNoTracking().Where(p => p.RequestedBy == userName)
+            .OrderByDescending(p => p.RequestedAt).Take(100).ToListAsync(ct);
+    }
+
+    public async Task<CompliancePackage?> FindAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.CompliancePackages.AsNoTracking().SingleOrDefaultAsync(p => p.Id == id, ct);
+    }
+
+    /// <summary>
+    /// Opens a package for its requester: ready, not expired, still inside the reader's grant. The
+    /// download is committed to the ledger before the stream is returned. Anyone else is refused.
+    /// </summary>
+    public async Task<(Stream? Content, CompliancePackage? Package, DownloadRefusal Refusal)> OpenDownloadAsync(RecordReader? reader, Guid id,
+        CancellationToken ct = default)
+    {
+        var package = await FindAsync(id, ct);
+        if (package is null) return (null, null, DownloadRefusal.NotFound);
+        if (reader is null || package.RequestedBy != reader.Actor.UserName) return (null, package, DownloadRefusal.NotYours);
+        if (package.Status == PackageStatus.Expired || package.Status == PackageStatus.Ready && package.ExpiresAt <= time.GetUtcNow())
+            return (null, package, DownloadRefusal.Expired);
+        if (package.Status != PackageStatus.Ready || package.ArchiveKey is null) return (null, package, DownloadRefusal.NotReady);
+        if (!reader.AllPeriods && !(reader.GrantedFrom is { } granted && reader.GrantedTo is { } grantedTo
+                                    && granted <= package.FromDate && package.ToDate <= grantedTo))
+            return (null, package, DownloadRefusal.OutsideGrant);
+
+        var content = await store.OpenReadAsync(package.ArchiveKey, ct);
+        if (content is null) return (null, package, DownloadRefusal.Expired);
+        try
+        {
+            await log.RecordAsync(reader.Actor, DownloadedEvent, new { package_id = package.Id, sha256 = package.Sha256, bytes = package.SizeBytes });
+        }
+        catch
+        {
+            await content.DisposeAsync();
+            throw;
+        }
+        return (content, package, DownloadRefusal.None);
+    }
+
+    /// <summary>Deletes the objects of packages past their expiry and marks them expired (each a ledger entry). Returns how many.</summary>
+    public async Task<int> ExpireDueAsync(CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var due = await db.CompliancePackages.AsNoTracking()
+            .Where(p => p.Status == PackageStatus.Ready && p.ExpiresAt <= now).Select(p => p.Id).ToListAsync(ct);
+        var expired = 0;
+        foreach (var id in due)
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var package = await db.CompliancePackages.FromSql($"SELECT * FROM compliance_packages WHERE id = {id} FOR UPDATE").SingleAsync(ct);
+            if (package.Status != PackageStatus.Ready) continue;
+            // The object goes first: a crash after it leaves a Ready row with no object, which downloads
+            // refuse as expired and the next sweep finishes.
+            var deleted = package.ArchiveKey is not null && await store.DeleteAsync(package.ArchiveKey, ct);
+            package.Status = PackageStatus.Expired;
+            await db.SaveChangesAsync(ct);
+            await log.RecordInTransactionAsync((NpgsqlConnection)db.Database.GetDbConnection(), ExpiryJob, ExpiredEvent, new
+            {
+                package_id = package.Id,
+                requested_by = package.RequestedBy,
+                archive_key = package.ArchiveKey,
+                object_deleted = deleted,
+                expires_at = package.ExpiresAt,
+            }, ct: ct);
+            await tx.CommitAsync(ct);
+            log.Committed();
+            db.ChangeTracker.Clear();
+            expired++;
+        }
+        return expired;
+    }
+
+    internal static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}

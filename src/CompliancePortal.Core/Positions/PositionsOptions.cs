@@ -1,0 +1,18 @@
+namespace CompliancePortal.Core.Positions;
+
+/// <summary>Configuration section "Positions": the end-of-day deadline and the submission limits.</summary>
+public sealed class PositionsOptions
+{
+    public const string Section = "Positions";
+
+    /// <summary>The day's deadline (UTC time of day): submissions for a date are accepted until then; the snapshot is taken after.</summary>
+    public TimeOnly EndOfDayUtc { get; set; } = new(21, 0);
+
+    /// <summary>How many past days the snapshot job looks back for days it has not settled (e.g. after an outage).</summary>
+    public int CatchUpDays { get; set; } = 7;
+
+    /// <summary>Most positions in one submission.</summary>
+    public int MaxPositions { get; set; } = 20_000;
+
+    public DateTimeOffset DeadlineOf(DateOnly day) => new(day.ToDateTime(EndOfDayUtc), TimeSpan.Zero);
+}

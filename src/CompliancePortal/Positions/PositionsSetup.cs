@@ -1,0 +1,77 @@
+using System.Globalization;
+using CompliancePortal.Core.ApiKeys;
+using CompliancePortal.Core.Ingest;
+using CompliancePortal.Core.Ledger;
+using CompliancePortal.Core.Positions;
+using CompliancePortal.Ingest;
+using Microsoft.Extensions.Options;
+
+namespace CompliancePortal.Positions;
+
+/// <summary>
+/// End-of-day positions: POST /api/v1/positions for the trading system (API key with the POSITION
+/// grant) and the snapshot job (Jobs/, "position-snapshot").
+/// </summary>
+public static class PositionsSetup
+{
+    public static void AddPositions(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<PositionsOptions>().BindConfiguration(PositionsOptions.Section)
+            .Validate(o => o.CatchUpDays >= 0 && o.MaxPositions > 0, "Positions:CatchUpDays must not be negative and MaxPositions must be positive")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<PositionBook>();
+        builder.Services.AddSingleton<PositionSnapshotter>();
+    }
+
+    public static void MapPositionsApi(this IEndpointRouteBuilder app)
+    {
+        // The trading system authenticates with its API key, not a user cookie.
+        app.MapPost("/api/v1/positions", SubmitAsync).DisableAntiforgery().AllowAnonymous();
+    }
+
+    private static async Task<IResult> SubmitAsync(HttpContext http, ApiKeyStore keys, PositionBook book, IOptions<PositionsOptions> options)
+    {
+        var (key, problem) = await ApiKeyAuthentication.AuthenticateAsync(http, keys);
+        if (problem is not null) return problem;
+        if (!key!.LogTypes.Contains(LogTypes.Position))
+            return Problems.Forbidden($"This API key may not submit positions (it needs the {LogTypes.Position} grant). Nothing was stored.");
+        var mediaType = http.Request.ContentType?.Split(';', 2)[0].Trim();
+        if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
+            return Problems.UnsupportedMediaType("Send Content-Type application/json.");
+        if (http.Request.ContentLength > IngestLimits.MaxRequestBytes)
+            return Problems.TooLarge($"The request body is over the limit of {IngestLimits.MaxRequestBytes} bytes (8 MiB). Nothing was stored.");
+
+        using var body = new MemoryStream();
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await http.Request.Body.ReadAsync(buffer, http.RequestAborted)) > 0)
+        {
+            if (body.Length + read > IngestLimits.MaxRequestBytes)
+                return Problems.TooLarge($"The request body is over the limit of {IngestLimits.MaxRequestBytes} bytes (8 MiB). Nothing was stored.");
+            body.Write(buffer, 0, read);
+        }
+
+        var (parsed, errors) = PositionParser.Parse(body.GetBuffer().AsMemory(0, (int)body.Length), options.Value.MaxPositions);
+        if (errors.Count > 0)
+            return Results.Problem(statusCode: 400, title: "Invalid positions",
+                detail: $"{errors.Count} problem(s) found; nothing was stored.",
+                extensions: new Dictionary<string, object?>
+                {
+                    ["errors"] = errors.Select(e => new Dictionary<string, object?> { ["index"] = e.Index, ["error"] = e.Error }).ToList(),
+                });
+
+        var (receipt, closed) = await book.SubmitAsync(key.Source, parsed!, http.RequestAborted);
+        if (closed is not null)
+            return Results.Problem(statusCode: 409, title: "Day closed", detail: closed + " Nothing was stored.");
+        return Results.Ok(new Dictionary<string, object?>
+        {
+            ["submission_id"] = receipt!.SubmissionId,
+            ["date"] = receipt.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["total_count"] = receipt.TotalCount,
+            ["total_value"] = receipt.TotalValue,
+            ["total_delta"] = receipt.TotalDelta,
+            ["positions_sha256"] = receipt.PositionsSha256,
+            ["seq"] = receipt.LedgerSeq,
+        });
+    }
+}
