@@ -9,6 +9,7 @@ using CompliancePortal.Jobs;
 using CompliancePortal.Ledger;
 using CompliancePortal.LiveFeed;
 using CompliancePortal.Preclearance;
+using CompliancePortal.Retention;
 using CompliancePortal.Search;
 using MudBlazor.Services;
 
@@ -41,6 +42,7 @@ public static class PortalApp
         builder.AddDemoSource();
         builder.AddLiveFeed();
         builder.AddAuditSearch();
+        builder.AddRetention();
         builder.AddJobs();
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
@@ -59,6 +61,7 @@ public static class PortalApp
         app.MapPreclearanceApi();
         app.MapLiveFeed();
         app.MapAuditSearch();
+        app.MapRetentionApi();
         app.MapJobsDashboard();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

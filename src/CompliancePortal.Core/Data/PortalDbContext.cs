@@ -1,6 +1,7 @@
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Preclearance;
+using CompliancePortal.Core.Retention;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
@@ -16,6 +17,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<PreclearanceRequest> PreclearanceRequests => Set<PreclearanceRequest>();
     public DbSet<RestrictedSecurity> RestrictedList => Set<RestrictedSecurity>();
+    public DbSet<LegalHold> LegalHolds => Set<LegalHold>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -15,7 +15,8 @@ public sealed record VerificationResult(
     [property: JsonPropertyName("entries")] long Entries,
     [property: JsonPropertyName("head")] ChainHead Head,
     [property: JsonPropertyName("first_bad_seq")] long? FirstBadSeq,
-    [property: JsonPropertyName("reason")] string Reason);
+    [property: JsonPropertyName("reason")] string Reason,
+    [property: JsonPropertyName("purged")] long Purged = 0);
 
 /// <summary>The check of one entry and its two links, as the event detail page shows it.</summary>
 public sealed record EntryVerification(
@@ -34,6 +35,9 @@ public sealed record EntryVerification(
 /// previous_hash equal to the entry before's current_hash, every current_hash equal to
 /// SHA-256(previous_hash ‖ canonical), every queryable column equal to what the canonical bytes
 /// say, and the head row equal to the last entry (so a removed tail is seen too).
+/// Entries removed by the retention job are bridged by their tombstones (ledger_tombstones: the
+/// purged entry's seq, previous_hash and current_hash): a tombstone must link to the entry
+/// before it, and the next entry (kept or purged) must link to the tombstone's current_hash.
 /// </summary>
 public static class LedgerVerifier
 {
@@ -44,31 +48,57 @@ public static class LedgerVerifier
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         var head = await ReadHeadAsync(connection, ct);
 
-        long entries = 0;
+        long entries = 0, purged = 0;
         long expectedSeq = 1;
         var previous = ChainHash.Genesis;
+        var previousWasPurged = false;
         await using (var cmd = new NpgsqlCommand(
-            $"SELECT {StoredRow.Columns} FROM audit_log WHERE seq <= $1 ORDER BY seq", connection))
+            $"""
+            SELECT false AS purged, {StoredRow.Columns}, NULL::varchar AS archive_key FROM audit_log WHERE seq <= $1
+            UNION ALL
+            SELECT true, seq, created_at, NULL::timestamptz, log_type, NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar,
+                   NULL::varchar, NULL::varchar, previous_hash, current_hash, NULL::bytea, NULL::boolean, archive_key
+            FROM ledger_tombstones WHERE seq <= $1
+            ORDER BY 2
+            """, connection))
         {
             cmd.Parameters.Add(new() { Value = head.Seq });
-            await using var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
+            // Not sequential access: seq is read before the rest of the row is interpreted.
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                var row = StoredRow.Read(reader);
-                if (row.Seq != expectedSeq)
+                var isTombstone = reader.GetBoolean(0);
+                var seq = reader.GetInt64(1);
+                if (seq != expectedSeq)
                 {
-                    return row.Seq < expectedSeq
-                        ? Broken(entries, head, row.Seq, $"entry {row.Seq} is stored more than once")
-                        : Broken(entries, head, expectedSeq, $"entry {expectedSeq} is missing (the next stored entry is {row.Seq})");
+                    return seq < expectedSeq
+                        ? Broken(entries, head, seq, $"entry {seq} is stored more than once (as a row or a tombstone)", purged)
+                        : Broken(entries, head, expectedSeq, $"entry {expectedSeq} is missing (the next stored entry is {seq})", purged);
                 }
+                var before = previousWasPurged ? $"the tombstone of purged entry {seq - 1}" : $"entry {seq - 1}";
+                if (isTombstone)
+                {
+                    var tombstonePrevious = reader.GetString(11);
+                    var tombstoneCurrent = reader.GetString(12);
+                    if (tombstonePrevious != previous)
+                        return Broken(entries, head, seq, $"the tombstone of purged entry {seq} does not link to {before}'s current_hash", purged);
+                    previous = tombstoneCurrent;
+                    previousWasPurged = true;
+                    purged++;
+                    entries++;
+                    expectedSeq++;
+                    continue;
+                }
+                var row = StoredRow.Read(reader, 1);
                 if (row.PreviousHash != previous)
-                    return Broken(entries, head, row.Seq, $"entry {row.Seq}'s previous_hash does not match entry {row.Seq - 1}'s current_hash");
+                    return Broken(entries, head, row.Seq, $"entry {row.Seq}'s previous_hash does not match {before}'s current_hash", purged);
                 if (ChainHash.Compute(previous, row.Canonical) != row.CurrentHash)
-                    return Broken(entries, head, row.Seq, $"entry {row.Seq}'s current_hash does not match its canonical bytes");
+                    return Broken(entries, head, row.Seq, $"entry {row.Seq}'s current_hash does not match its canonical bytes", purged);
                 var mismatch = row.FindColumnMismatch();
                 if (mismatch is not null)
-                    return Broken(entries, head, row.Seq, $"entry {row.Seq}'s {mismatch} column differs from its hashed canonical bytes");
+                    return Broken(entries, head, row.Seq, $"entry {row.Seq}'s {mismatch} column differs from its hashed canonical bytes", purged);
                 previous = row.CurrentHash;
+                previousWasPurged = false;
                 entries++;
                 expectedSeq++;
             }
@@ -78,13 +108,16 @@ public static class LedgerVerifier
         {
             beyond.Parameters.Add(new() { Value = head.Seq });
             if (await beyond.ExecuteScalarAsync(ct) is long extra)
-                return Broken(entries, head, extra, $"entry {extra} is stored beyond the chain head ({head.Seq})");
+                return Broken(entries, head, extra, $"entry {extra} is stored beyond the chain head ({head.Seq})", purged);
         }
         if (entries != head.Seq)
-            return Broken(entries, head, expectedSeq, $"entry {expectedSeq} is missing (the chain head is at {head.Seq})");
+            return Broken(entries, head, expectedSeq, $"entry {expectedSeq} is missing (the chain head is at {head.Seq})", purged);
         if (head.Hash != previous)
-            return Broken(entries, head, head.Seq, $"the chain head's hash does not match entry {head.Seq}");
-        return new VerificationResult(true, entries, head, null, entries == 0 ? "the ledger is empty" : "every entry recomputes");
+            return Broken(entries, head, head.Seq, $"the chain head's hash does not match entry {head.Seq}", purged);
+        var reason = entries == 0 ? "the ledger is empty"
+            : purged == 0 ? "every entry recomputes"
+            : $"every kept entry recomputes; {purged} purged entries are bridged by their tombstones";
+        return new VerificationResult(true, entries, head, null, reason, purged);
     }
 
     /// <summary>
@@ -111,14 +144,26 @@ public static class LedgerVerifier
             }
         }
         if (!rows.TryGetValue(seq, out var entry)) return null;
+        var purged = new Dictionary<long, (string Previous, string Current)>();
+        await using (var cmd = new NpgsqlCommand(
+            "SELECT seq, previous_hash, current_hash FROM ledger_tombstones WHERE seq BETWEEN $1 - 1 AND $1 + 1", connection))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) purged[reader.GetInt64(0)] = (reader.GetString(1), reader.GetString(2));
+        }
+        // A neighbour removed by the retention job is represented by its tombstone's hashes.
+        string? NeighbourPrevious(long s) => rows.TryGetValue(s, out var r) ? r.PreviousHash : purged.TryGetValue(s, out var t) ? t.Previous : null;
+        string? NeighbourCurrent(long s) => rows.TryGetValue(s, out var r) ? r.CurrentHash : purged.TryGetValue(s, out var t) ? t.Current : null;
 
         var hashMatches = ChainHash.Compute(entry.PreviousHash, entry.Canonical) == entry.CurrentHash;
         var mismatch = entry.FindColumnMismatch();
         var linksBack = seq == 1
             ? entry.PreviousHash == ChainHash.Genesis
-            : rows.TryGetValue(seq - 1, out var before) && before.CurrentHash == entry.PreviousHash;
-        var linksForward = rows.TryGetValue(seq + 1, out var after)
-            ? after.PreviousHash == entry.CurrentHash
+            : NeighbourCurrent(seq - 1) == entry.PreviousHash;
+        var after = NeighbourPrevious(seq + 1);
+        var linksForward = after is not null
+            ? after == entry.CurrentHash
             : head.Seq == seq && head.Hash == entry.CurrentHash;
 
         var reason = !hashMatches ? $"entry {seq}'s current_hash does not match its canonical bytes"
@@ -139,8 +184,8 @@ public static class LedgerVerifier
         return new ChainHead(reader.GetInt64(0), reader.GetString(1));
     }
 
-    private static VerificationResult Broken(long entries, ChainHead head, long seq, string reason) =>
-        new(false, entries, head, seq, reason);
+    private static VerificationResult Broken(long entries, ChainHead head, long seq, string reason, long purged) =>
+        new(false, entries, head, seq, reason, purged);
 
     private sealed record StoredRow(
         long Seq, DateTime CreatedAt, DateTime Timestamp, string LogType, string Event, string? UserId,
@@ -154,10 +199,11 @@ public static class LedgerVerifier
             event_data = (convert_from(canonical, 'UTF8')::jsonb -> 'data') AS data_matches
             """;
 
-        public static StoredRow Read(NpgsqlDataReader r) => new(
-            r.GetInt64(0), r.GetDateTime(1), r.GetDateTime(2), r.GetString(3), r.GetString(4),
-            NullableString(r, 5), NullableString(r, 6), NullableString(r, 7), r.GetString(8), NullableString(r, 9),
-            r.GetString(10), r.GetString(11), r.GetFieldValue<byte[]>(12), !r.IsDBNull(13) && r.GetBoolean(13));
+        /// <summary>Reads the <see cref="Columns"/> starting at column <paramref name="o"/>.</summary>
+        public static StoredRow Read(NpgsqlDataReader r, int o = 0) => new(
+            r.GetInt64(o), r.GetDateTime(o + 1), r.GetDateTime(o + 2), r.GetString(o + 3), r.GetString(o + 4),
+            NullableString(r, o + 5), NullableString(r, o + 6), NullableString(r, o + 7), r.GetString(o + 8), NullableString(r, o + 9),
+            r.GetString(o + 10), r.GetString(o + 11), r.GetFieldValue<byte[]>(o + 12), !r.IsDBNull(o + 13) && r.GetBoolean(o + 13));
 
         private static string? NullableString(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 

@@ -44,6 +44,7 @@ public static class JobsSetup
         builder.Services.AddTransient<PartitionMaintenanceJob>();
         builder.Services.AddTransient<PreclearanceExpiryJob>();
         builder.Services.AddTransient<DailyArchiveJob>();
+        builder.Services.AddTransient<RetentionJob>();
         builder.Services.AddSingleton<CompliancePortal.Core.Archive.DailyArchive>();
         builder.Services.AddHostedService<RecurringJobsRegistration>();
     }
@@ -76,6 +77,7 @@ internal sealed class RecurringJobsRegistration(JobsOptions options, IRecurringJ
             ["partition-maintenance"] = (m, cron) => m.AddOrUpdate<PartitionMaintenanceJob>("partition-maintenance", j => j.RunAsync(CancellationToken.None), cron),
             ["preclearance-expiry"] = (m, cron) => m.AddOrUpdate<PreclearanceExpiryJob>("preclearance-expiry", j => j.RunAsync(CancellationToken.None), cron),
             ["daily-archive"] = (m, cron) => m.AddOrUpdate<DailyArchiveJob>("daily-archive", j => j.RunAsync(CancellationToken.None), cron),
+            ["retention"] = (m, cron) => m.AddOrUpdate<RetentionJob>("retention", j => j.RunAsync(CancellationToken.None), cron),
         };
 
     public Task StartAsync(CancellationToken cancellationToken)

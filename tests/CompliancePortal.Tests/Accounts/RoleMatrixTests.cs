@@ -33,6 +33,8 @@ public sealed class RoleMatrixTests(PostgresFixture postgres) : PortalTest(postg
         ("GET", "/admin/jobs", [D]),
         ("GET", "/api/v1/ledger/verify", [C, D]),
         ("GET", "/api/v1/preclearance/PCT-2026-0001", [E, P, C]),
+        ("GET", "/retention", [C, D]),
+        ("GET", "/api/v1/retention/holds", [C, D]),
     ];
 
     public static TheoryData<string> Roles() => [.. UserRoles.All.Append("anonymous")];
