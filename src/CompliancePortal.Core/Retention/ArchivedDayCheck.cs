@@ -25,11 +25,17 @@ public static class ArchivedDayCheck
         var temp = Path.GetTempFileName();
         try
         {
-            await using (var source = await store.OpenReadAsync(archived.Key, ct))
+            try
             {
+                await using var source = await store.OpenReadAsync(archived.Key, ct);
                 if (source is null) return $"archive object {archived.Key} is missing";
                 await using var file = new FileStream(temp, FileMode.Create, FileAccess.Write);
                 await source.CopyToAsync(file, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException and not ArgumentException)
+            {
+                // E.g. an object already moved to GLACIER answers InvalidObjectState until restored.
+                return $"archive object {archived.Key} could not be read back: {e.Message}";
             }
             var size = new FileInfo(temp).Length;
             if (size != archived.Bytes) return $"archive object {archived.Key} is {size} bytes, the manifest says {archived.Bytes}";

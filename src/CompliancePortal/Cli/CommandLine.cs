@@ -9,11 +9,12 @@ namespace CompliancePortal.Cli;
 /// The portal's command-line verbs:
 ///   verify                      recompute the whole chain; exit code 0 intact, 2 broken
 ///   bench ingest --events N     the ingest benchmark (see README)
+///   archive-lifecycle           apply the storage tiers to the S3 archive bucket (see README)
 /// Configuration (appsettings.json, --ConnectionStrings:Portal=...) is read as for the portal.
 /// </summary>
 public static class CommandLine
 {
-    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "verify" or "bench";
+    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "verify" or "bench" or "archive-lifecycle";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -27,6 +28,7 @@ public static class CommandLine
         {
             "verify" => await VerifyAsync(configuration),
             "bench" => await Bench.RunAsync(args[1..], configuration),
+            "archive-lifecycle" => await ArchiveLifecycleCommand.RunAsync(configuration, Console.Out),
             _ => 64,
         };
     }

@@ -69,6 +69,16 @@ public sealed class RetentionPurgeTests(PostgresFixture postgres) : RetentionTes
         Assert.True(verification.Intact, verification.Reason);
         Assert.Equal(purged.Count, verification.Purged);
         Assert.Equal(verification.Head.Seq, verification.Entries);
+        // One entry's check (event detail page) links through a purged neighbour's tombstone on either side.
+        await using (var connection = new Npgsql.NpgsqlConnection(Db.Connections.App))
+        {
+            await connection.OpenAsync();
+            foreach (var seq in new[] { _aCompliance[0], _bTrades[^1] })
+            {
+                var entry = await Core.Ledger.LedgerVerifier.VerifyEntryAsync(connection, seq);
+                Assert.True(entry!.Verified, entry.Reason);
+            }
+        }
 
         // A second run finds nothing more to do and changes nothing.
         var again = await Purger(Windows).RunAsync();
