@@ -46,59 +46,68 @@ public static class LedgerVerifier
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         // One snapshot for the rows and the head, so concurrent appends cannot look like a break.
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        string snapshot;
+        await using (var export = new NpgsqlCommand("SELECT pg_export_snapshot()", connection))
+            snapshot = (string)(await export.ExecuteScalarAsync(ct))!;
         var head = await ReadHeadAsync(connection, ct);
+
+        // Tombstones are read on a second connection in the same snapshot and merged by seq with the
+        // rows: both stream in index order (a UNION ALL ... ORDER BY would sort the whole ledger).
+        await using var tombstoneConnection = await dataSource.OpenConnectionAsync(ct);
+        await using var tombstoneTx = await tombstoneConnection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        await using (var share = new NpgsqlCommand($"SET TRANSACTION SNAPSHOT '{snapshot}'", tombstoneConnection))
+            await share.ExecuteNonQueryAsync(ct);
 
         long entries = 0, purged = 0;
         long expectedSeq = 1;
         var previous = ChainHash.Genesis;
         var previousWasPurged = false;
-        await using (var cmd = new NpgsqlCommand(
-            $"""
-            SELECT false AS purged, {StoredRow.Columns}, NULL::varchar AS archive_key FROM audit_log WHERE seq <= $1
-            UNION ALL
-            SELECT true, seq, created_at, NULL::timestamptz, log_type, NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar,
-                   NULL::varchar, NULL::varchar, previous_hash, current_hash, NULL::bytea, NULL::boolean, archive_key
-            FROM ledger_tombstones WHERE seq <= $1
-            ORDER BY 2
-            """, connection))
+        await using (var rowsCmd = new NpgsqlCommand(
+            $"SELECT {StoredRow.Columns} FROM audit_log WHERE seq <= $1 ORDER BY seq", connection))
+        await using (var tombstonesCmd = new NpgsqlCommand(
+            "SELECT seq, previous_hash, current_hash FROM ledger_tombstones WHERE seq <= $1 ORDER BY seq", tombstoneConnection))
         {
-            cmd.Parameters.Add(new() { Value = head.Seq });
-            // Not sequential access: seq is read before the rest of the row is interpreted.
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
+            rowsCmd.Parameters.Add(new() { Value = head.Seq });
+            tombstonesCmd.Parameters.Add(new() { Value = head.Seq });
+            await using var rows = await rowsCmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
+            await using var tombstones = await tombstonesCmd.ExecuteReaderAsync(ct);
+            var row = await rows.ReadAsync(ct) ? StoredRow.Read(rows) : null;
+            var tombstone = await tombstones.ReadAsync(ct) ? Tombstone.Read(tombstones) : null;
+            while (row is not null || tombstone is not null)
             {
-                var isTombstone = reader.GetBoolean(0);
-                var seq = reader.GetInt64(1);
+                var isTombstone = row is null || (tombstone is not null && tombstone.Seq <= row.Seq);
+                var seq = isTombstone ? tombstone!.Seq : row!.Seq;
+                if (row is not null && tombstone is not null && row.Seq == tombstone.Seq && seq == expectedSeq)
+                    return Broken(entries, head, seq, $"entry {seq} is stored more than once (as a row and as a tombstone)", purged);
                 if (seq != expectedSeq)
                 {
                     return seq < expectedSeq
-                        ? Broken(entries, head, seq, $"entry {seq} is stored more than once (as a row or a tombstone)", purged)
+                        ? Broken(entries, head, seq, $"entry {seq} is stored more than once", purged)
                         : Broken(entries, head, expectedSeq, $"entry {expectedSeq} is missing (the next stored entry is {seq})", purged);
                 }
                 var before = previousWasPurged ? $"the tombstone of purged entry {seq - 1}" : $"entry {seq - 1}";
                 if (isTombstone)
                 {
-                    var tombstonePrevious = reader.GetString(11);
-                    var tombstoneCurrent = reader.GetString(12);
-                    if (tombstonePrevious != previous)
+                    if (tombstone!.PreviousHash != previous)
                         return Broken(entries, head, seq, $"the tombstone of purged entry {seq} does not link to {before}'s current_hash", purged);
-                    previous = tombstoneCurrent;
+                    previous = tombstone.CurrentHash;
                     previousWasPurged = true;
                     purged++;
-                    entries++;
-                    expectedSeq++;
-                    continue;
+                    tombstone = await tombstones.ReadAsync(ct) ? Tombstone.Read(tombstones) : null;
                 }
-                var row = StoredRow.Read(reader, 1);
-                if (row.PreviousHash != previous)
-                    return Broken(entries, head, row.Seq, $"entry {row.Seq}'s previous_hash does not match {before}'s current_hash", purged);
-                if (ChainHash.Compute(previous, row.Canonical) != row.CurrentHash)
-                    return Broken(entries, head, row.Seq, $"entry {row.Seq}'s current_hash does not match its canonical bytes", purged);
-                var mismatch = row.FindColumnMismatch();
-                if (mismatch is not null)
-                    return Broken(entries, head, row.Seq, $"entry {row.Seq}'s {mismatch} column differs from its hashed canonical bytes", purged);
-                previous = row.CurrentHash;
-                previousWasPurged = false;
+                else
+                {
+                    if (row!.PreviousHash != previous)
+                        return Broken(entries, head, seq, $"entry {seq}'s previous_hash does not match {before}'s current_hash", purged);
+                    if (ChainHash.Compute(previous, row.Canonical) != row.CurrentHash)
+                        return Broken(entries, head, seq, $"entry {seq}'s current_hash does not match its canonical bytes", purged);
+                    var mismatch = row.FindColumnMismatch();
+                    if (mismatch is not null)
+                        return Broken(entries, head, seq, $"entry {seq}'s {mismatch} column differs from its hashed canonical bytes", purged);
+                    previous = row.CurrentHash;
+                    previousWasPurged = false;
+                    row = await rows.ReadAsync(ct) ? StoredRow.Read(rows) : null;
+                }
                 entries++;
                 expectedSeq++;
             }
@@ -187,6 +196,12 @@ public static class LedgerVerifier
     private static VerificationResult Broken(long entries, ChainHead head, long seq, string reason, long purged) =>
         new(false, entries, head, seq, reason, purged);
 
+    /// <summary>What remains in PostgreSQL of an entry the retention job removed: its place in the chain.</summary>
+    private sealed record Tombstone(long Seq, string PreviousHash, string CurrentHash)
+    {
+        public static Tombstone Read(NpgsqlDataReader r) => new(r.GetInt64(0), r.GetString(1), r.GetString(2));
+    }
+
     private sealed record StoredRow(
         long Seq, DateTime CreatedAt, DateTime Timestamp, string LogType, string Event, string? UserId,
         string? IpAddress, string? SessionId, string Source, string? EventId, string PreviousHash,
@@ -199,11 +214,10 @@ public static class LedgerVerifier
             event_data = (convert_from(canonical, 'UTF8')::jsonb -> 'data') AS data_matches
             """;
 
-        /// <summary>Reads the <see cref="Columns"/> starting at column <paramref name="o"/>.</summary>
-        public static StoredRow Read(NpgsqlDataReader r, int o = 0) => new(
-            r.GetInt64(o), r.GetDateTime(o + 1), r.GetDateTime(o + 2), r.GetString(o + 3), r.GetString(o + 4),
-            NullableString(r, o + 5), NullableString(r, o + 6), NullableString(r, o + 7), r.GetString(o + 8), NullableString(r, o + 9),
-            r.GetString(o + 10), r.GetString(o + 11), r.GetFieldValue<byte[]>(o + 12), !r.IsDBNull(o + 13) && r.GetBoolean(o + 13));
+        public static StoredRow Read(NpgsqlDataReader r) => new(
+            r.GetInt64(0), r.GetDateTime(1), r.GetDateTime(2), r.GetString(3), r.GetString(4),
+            NullableString(r, 5), NullableString(r, 6), NullableString(r, 7), r.GetString(8), NullableString(r, 9),
+            r.GetString(10), r.GetString(11), r.GetFieldValue<byte[]>(12), !r.IsDBNull(13) && r.GetBoolean(13));
 
         private static string? NullableString(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 

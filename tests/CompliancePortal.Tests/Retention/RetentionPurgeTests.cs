@@ -211,18 +211,32 @@ public sealed class RetentionPurgeTests(PostgresFixture postgres) : RetentionTes
     }
 
     [Fact]
-    public async Task Purge_DefaultWindowsOfTheConfiguration_RemoveNothingFromAFreshLedger()
+    public async Task Job_WithTheConfiguredWindows_RemovesNothingFromAFreshLedger()
     {
         await Client.PostNdJsonAsync(Enumerable.Range(1, 3).Select(i => IngestClient.Trade(i)), Key);
         var configured = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<RetentionOptions>(Portal.Services);
+        var job = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<CompliancePortal.Jobs.RetentionJob>(Portal.Services);
 
-        var days = await Purger(configured.HotDays).RunAsync();
+        Assert.Equal(0, await job.RunAsync(CancellationToken.None));
 
-        Assert.Empty(days);
         Assert.Null(configured.HotDaysOf("COMPLIANCE"));
         Assert.Equal(30, configured.HotDaysOf("SYSTEM"));
         Assert.Equal(730, configured.HotDaysOf("TRADE"));
         Assert.Equal(3L, await Db.ScalarAsync("SELECT count(*) FROM audit_log"));
+    }
+
+    [Fact]
+    public async Task Purge_ConnectedAsThePortalRole_RefusesToRun()
+    {
+        var seqs = await AppendOnDayAsync(DayB, ApiCall(1));
+        var purger = new RetentionPurger(Db.Connections with { Owner = Db.Connections.App }, Archive, Store,
+            Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<CompliancePortal.Core.Audit.UserActionLog>(Portal.Services),
+            new RetentionOptions { HotDays = new() { ["SYSTEM"] = 30 } }, TimeProvider.System);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => purger.RunAsync());
+
+        Assert.Contains("cp_owner", error.Message);
+        Assert.Equal(seqs, await StoredSeqsAsync());
     }
 
     private async Task<List<string>> ReadLinesAsync(string key)
