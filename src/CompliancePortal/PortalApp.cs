@@ -14,6 +14,7 @@ using CompliancePortal.Materials;
 using CompliancePortal.Packages;
 using CompliancePortal.Positions;
 using CompliancePortal.Preclearance;
+using CompliancePortal.Retention;
 using CompliancePortal.Search;
 using MudBlazor.Services;
 
@@ -49,6 +50,7 @@ public static class PortalApp
         builder.AddDemoSource();
         builder.AddLiveFeed();
         builder.AddAuditSearch();
+        builder.AddRetention();
         builder.AddJobs();
         builder.AddTradeBlotters();
         builder.AddDailyCertification();
@@ -72,6 +74,7 @@ public static class PortalApp
         app.MapPackages();
         app.MapLiveFeed();
         app.MapAuditSearch();
+        app.MapRetentionApi();
         app.MapJobsDashboard();
         app.MapTradeBlotters();
         app.MapCertificationApi();

@@ -33,6 +33,20 @@ public sealed class ArchiveObjectExistsException(string key) : Exception($"archi
 
 public static class ArchiveKeys
 {
+    /// <summary>Everything the daily archive writes lives under this prefix.</summary>
+    public const string Ledger = "ledger/";
+
+    /// <summary>
+    /// One prefix per log type for the archived entries (ledger/TRADE/, ledger/SYSTEM/, ...), so
+    /// bucket lifecycle rules, which select objects by prefix, can keep each record type for its
+    /// own period. Day manifests stay under ledger/YYYY/MM/DD/, outside every type's prefix.
+    /// </summary>
+    public static string LedgerTypePrefix(string logType) => $"{Ledger}{logType}/";
+
+    /// <summary>The archive object of one UTC day of one log type.</summary>
+    public static string LedgerObject(DateOnly day, string logType) =>
+        Check($"{LedgerTypePrefix(logType)}{day:yyyy}/{day:MM}/{day:dd}/{logType}.ndjson.gz");
+
     /// <summary>Refuses keys that could escape the store's root or that S3 would treat differently.</summary>
     public static string Check(string key)
     {

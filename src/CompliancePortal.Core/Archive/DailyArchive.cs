@@ -36,7 +36,8 @@ public sealed record DayManifest(
 /// </summary>
 public sealed class DailyArchive(NpgsqlDataSource db, IArchiveStore store)
 {
-    public static string Prefix(DateOnly day) => $"ledger/{day:yyyy}/{day:MM}/{day:dd}/";
+    /// <summary>Where a day's manifest lives; its objects are under their log type's prefix (<see cref="ArchiveKeys.LedgerObject"/>).</summary>
+    public static string Prefix(DateOnly day) => $"{ArchiveKeys.Ledger}{day:yyyy}/{day:MM}/{day:dd}/";
 
     public static string ManifestKey(DateOnly day) => Prefix(day) + "manifest.json";
 
@@ -66,7 +67,7 @@ public sealed class DailyArchive(NpgsqlDataSource db, IArchiveStore store)
 
     private async Task<ArchivedObject> ArchiveLogTypeAsync(DateOnly day, DateTimeOffset from, string logType, CancellationToken ct)
     {
-        var key = Prefix(day) + logType + ".ndjson.gz";
+        var key = ArchiveKeys.LedgerObject(day, logType);
         // Written to a temporary file first: memory stays bounded however large the day is.
         var temp = Path.GetTempFileName();
         try

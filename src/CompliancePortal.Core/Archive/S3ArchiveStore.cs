@@ -168,5 +168,26 @@ public sealed class S3ArchiveStore : IArchiveStore, IDisposable
         }
     }
 
+    /// <summary>
+    /// Replaces the bucket's lifecycle configuration with <paramref name="rules"/>. False when the
+    /// server answers that it does not implement lifecycle rules (some S3-compatible servers).
+    /// </summary>
+    public async Task<bool> ApplyLifecycleAsync(IEnumerable<ArchiveLifecycleRule> rules, CancellationToken ct = default)
+    {
+        try
+        {
+            await _s3.PutLifecycleConfigurationAsync(new PutLifecycleConfigurationRequest
+            {
+                BucketName = _options.Bucket,
+                Configuration = ArchiveLifecycle.ToS3(rules),
+            }, ct);
+            return true;
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotImplemented || ex.ErrorCode == "NotImplemented")
+        {
+            return false;
+        }
+    }
+
     public void Dispose() => _s3.Dispose();
 }

@@ -6,6 +6,7 @@ using CompliancePortal.Core.Certification;
 using CompliancePortal.Core.Packages;
 using CompliancePortal.Core.Positions;
 using CompliancePortal.Core.Preclearance;
+using CompliancePortal.Core.Retention;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
@@ -30,6 +31,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<PositionSnapshot> PositionSnapshots => Set<PositionSnapshot>();
     public DbSet<MissedPositionDay> MissedPositionDays => Set<MissedPositionDay>();
     public DbSet<CompliancePackage> CompliancePackages => Set<CompliancePackage>();
+    public DbSet<LegalHold> LegalHolds => Set<LegalHold>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

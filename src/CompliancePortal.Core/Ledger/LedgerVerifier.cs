@@ -15,7 +15,8 @@ public sealed record VerificationResult(
     [property: JsonPropertyName("entries")] long Entries,
     [property: JsonPropertyName("head")] ChainHead Head,
     [property: JsonPropertyName("first_bad_seq")] long? FirstBadSeq,
-    [property: JsonPropertyName("reason")] string Reason);
+    [property: JsonPropertyName("reason")] string Reason,
+    [property: JsonPropertyName("purged")] long Purged = 0);
 
 /// <summary>The check of one entry and its two links, as the event detail page shows it.</summary>
 public sealed record EntryVerification(
@@ -34,6 +35,9 @@ public sealed record EntryVerification(
 /// previous_hash equal to the entry before's current_hash, every current_hash equal to
 /// SHA-256(previous_hash ‖ canonical), every queryable column equal to what the canonical bytes
 /// say, and the head row equal to the last entry (so a removed tail is seen too).
+/// Entries removed by the retention job are bridged by their tombstones (ledger_tombstones: the
+/// purged entry's seq, previous_hash and current_hash): a tombstone must link to the entry
+/// before it, and the next entry (kept or purged) must link to the tombstone's current_hash.
 /// </summary>
 public static class LedgerVerifier
 {
@@ -42,23 +46,82 @@ public static class LedgerVerifier
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         // One snapshot for the rows and the head, so concurrent appends cannot look like a break.
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        string snapshot;
+        await using (var export = new NpgsqlCommand("SELECT pg_export_snapshot()", connection))
+            snapshot = (string)(await export.ExecuteScalarAsync(ct))!;
         var head = await ReadHeadAsync(connection, ct);
 
-        var (broken, entries, previous) = await CheckRowsAsync(connection, head, 1, head.Seq, ChainHash.Genesis, ct);
-        if (broken is not null) return broken;
-        var expectedSeq = entries + 1;
+        // Tombstones are read on a second connection in the same snapshot and merged by seq with the
+        // rows: both stream in index order (a UNION ALL ... ORDER BY would sort the whole ledger).
+        await using var tombstoneConnection = await dataSource.OpenConnectionAsync(ct);
+        await using var tombstoneTx = await tombstoneConnection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        await using (var share = new NpgsqlCommand($"SET TRANSACTION SNAPSHOT '{snapshot}'", tombstoneConnection))
+            await share.ExecuteNonQueryAsync(ct);
+
+        long entries = 0, purged = 0;
+        long expectedSeq = 1;
+        var previous = ChainHash.Genesis;
+        var previousWasPurged = false;
+        await using (var rowsCmd = new NpgsqlCommand(
+            $"SELECT {StoredRow.Columns} FROM audit_log WHERE seq <= $1 ORDER BY seq", connection))
+        await using (var tombstonesCmd = new NpgsqlCommand(
+            "SELECT seq, previous_hash, current_hash FROM ledger_tombstones WHERE seq <= $1 ORDER BY seq", tombstoneConnection))
+        {
+            rowsCmd.Parameters.Add(new() { Value = head.Seq });
+            tombstonesCmd.Parameters.Add(new() { Value = head.Seq });
+            await using var rows = await rowsCmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
+            await using var tombstones = await tombstonesCmd.ExecuteReaderAsync(ct);
+            var row = await rows.ReadAsync(ct) ? StoredRow.Read(rows) : null;
+            var tombstone = await tombstones.ReadAsync(ct) ? Tombstone.Read(tombstones) : null;
+            while (row is not null || tombstone is not null)
+            {
+                var isTombstone = row is null || (tombstone is not null && tombstone.Seq <= row.Seq);
+                var seq = isTombstone ? tombstone!.Seq : row!.Seq;
+                if (row is not null && tombstone is not null && row.Seq == tombstone.Seq && seq == expectedSeq)
+                    return Broken(entries, head, seq, $"entry {seq} is stored more than once (as a row and as a tombstone)", purged);
+                if (seq != expectedSeq)
+                {
+                    return seq < expectedSeq
+                        ? Broken(entries, head, seq, $"entry {seq} is stored more than once", purged)
+                        : Broken(entries, head, expectedSeq, $"entry {expectedSeq} is missing (the next stored entry is {seq})", purged);
+                }
+                var before = previousWasPurged ? $"the tombstone of purged entry {seq - 1}" : $"entry {seq - 1}";
+                if (isTombstone)
+                {
+                    if (tombstone!.PreviousHash != previous)
+                        return Broken(entries, head, seq, $"the tombstone of purged entry {seq} does not link to {before}'s current_hash", purged);
+                    previous = tombstone.CurrentHash;
+                    previousWasPurged = true;
+                    purged++;
+                    tombstone = await tombstones.ReadAsync(ct) ? Tombstone.Read(tombstones) : null;
+                }
+                else
+                {
+                    if (RowProblem(row!, previous, before) is { } problem)
+                        return Broken(entries, head, seq, problem, purged);
+                    previous = row!.CurrentHash;
+                    previousWasPurged = false;
+                    row = await rows.ReadAsync(ct) ? StoredRow.Read(rows) : null;
+                }
+                entries++;
+                expectedSeq++;
+            }
+        }
 
         await using (var beyond = new NpgsqlCommand("SELECT min(seq) FROM audit_log WHERE seq > $1", connection))
         {
             beyond.Parameters.Add(new() { Value = head.Seq });
             if (await beyond.ExecuteScalarAsync(ct) is long extra)
-                return Broken(entries, head, extra, $"entry {extra} is stored beyond the chain head ({head.Seq})");
+                return Broken(entries, head, extra, $"entry {extra} is stored beyond the chain head ({head.Seq})", purged);
         }
         if (entries != head.Seq)
-            return Broken(entries, head, expectedSeq, $"entry {expectedSeq} is missing (the chain head is at {head.Seq})");
+            return Broken(entries, head, expectedSeq, $"entry {expectedSeq} is missing (the chain head is at {head.Seq})", purged);
         if (head.Hash != previous)
-            return Broken(entries, head, head.Seq, $"the chain head's hash does not match entry {head.Seq}");
-        return new VerificationResult(true, entries, head, null, entries == 0 ? "the ledger is empty" : "every entry recomputes");
+            return Broken(entries, head, head.Seq, $"the chain head's hash does not match entry {head.Seq}", purged);
+        var reason = entries == 0 ? "the ledger is empty"
+            : purged == 0 ? "every entry recomputes"
+            : $"every kept entry recomputes; {purged} purged entries are bridged by their tombstones";
+        return new VerificationResult(true, entries, head, null, reason, purged);
     }
 
     /// <summary>
@@ -80,7 +143,9 @@ public static class LedgerVerifier
         var previous = ChainHash.Genesis;
         if (fromSeq > 1)
         {
-            await using var before = new NpgsqlCommand("SELECT current_hash FROM audit_log WHERE seq = $1", connection);
+            // The entry before may have been purged by retention: its tombstone keeps its hash.
+            await using var before = new NpgsqlCommand(
+                "SELECT current_hash FROM audit_log WHERE seq = $1 UNION ALL SELECT current_hash FROM ledger_tombstones WHERE seq = $1 LIMIT 1", connection);
             before.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fromSeq - 1 });
             if (await before.ExecuteScalarAsync(ct) is not string hash)
                 return Broken(0, head, fromSeq - 1, $"entry {fromSeq - 1} is missing (the range starts after it)");
@@ -118,13 +183,8 @@ public static class LedgerVerifier
                     ? Broken(entries, head, row.Seq, $"entry {row.Seq} is stored more than once")
                     : Broken(entries, head, expectedSeq, $"entry {expectedSeq} is missing (the next stored entry is {row.Seq})"), entries, previous);
             }
-            if (row.PreviousHash != previous)
-                return (Broken(entries, head, row.Seq, $"entry {row.Seq}'s previous_hash does not match entry {row.Seq - 1}'s current_hash"), entries, previous);
-            if (ChainHash.Compute(previous, row.Canonical) != row.CurrentHash)
-                return (Broken(entries, head, row.Seq, $"entry {row.Seq}'s current_hash does not match its canonical bytes"), entries, previous);
-            var mismatch = row.FindColumnMismatch();
-            if (mismatch is not null)
-                return (Broken(entries, head, row.Seq, $"entry {row.Seq}'s {mismatch} column differs from its hashed canonical bytes"), entries, previous);
+            if (RowProblem(row, previous, $"entry {row.Seq - 1}") is { } problem)
+                return (Broken(entries, head, row.Seq, problem), entries, previous);
             previous = row.CurrentHash;
             entries++;
             expectedSeq++;
@@ -156,14 +216,26 @@ public static class LedgerVerifier
             }
         }
         if (!rows.TryGetValue(seq, out var entry)) return null;
+        var purged = new Dictionary<long, (string Previous, string Current)>();
+        await using (var cmd = new NpgsqlCommand(
+            "SELECT seq, previous_hash, current_hash FROM ledger_tombstones WHERE seq BETWEEN $1 - 1 AND $1 + 1", connection))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) purged[reader.GetInt64(0)] = (reader.GetString(1), reader.GetString(2));
+        }
+        // A neighbour removed by the retention job is represented by its tombstone's hashes.
+        string? NeighbourPrevious(long s) => rows.TryGetValue(s, out var r) ? r.PreviousHash : purged.TryGetValue(s, out var t) ? t.Previous : null;
+        string? NeighbourCurrent(long s) => rows.TryGetValue(s, out var r) ? r.CurrentHash : purged.TryGetValue(s, out var t) ? t.Current : null;
 
         var hashMatches = ChainHash.Compute(entry.PreviousHash, entry.Canonical) == entry.CurrentHash;
         var mismatch = entry.FindColumnMismatch();
         var linksBack = seq == 1
             ? entry.PreviousHash == ChainHash.Genesis
-            : rows.TryGetValue(seq - 1, out var before) && before.CurrentHash == entry.PreviousHash;
-        var linksForward = rows.TryGetValue(seq + 1, out var after)
-            ? after.PreviousHash == entry.CurrentHash
+            : NeighbourCurrent(seq - 1) == entry.PreviousHash;
+        var after = NeighbourPrevious(seq + 1);
+        var linksForward = after is not null
+            ? after == entry.CurrentHash
             : head.Seq == seq && head.Hash == entry.CurrentHash;
 
         var reason = !hashMatches ? $"entry {seq}'s current_hash does not match its canonical bytes"
@@ -184,8 +256,22 @@ public static class LedgerVerifier
         return new ChainHead(reader.GetInt64(0), reader.GetString(1));
     }
 
-    private static VerificationResult Broken(long entries, ChainHead head, long seq, string reason) =>
-        new(false, entries, head, seq, reason);
+    /// <summary>The one check of a stored row: its link to what came before, its hash, its columns. Null when it passes.</summary>
+    private static string? RowProblem(StoredRow row, string previous, string before)
+    {
+        if (row.PreviousHash != previous) return $"entry {row.Seq}'s previous_hash does not match {before}'s current_hash";
+        if (ChainHash.Compute(previous, row.Canonical) != row.CurrentHash) return $"entry {row.Seq}'s current_hash does not match its canonical bytes";
+        return row.FindColumnMismatch() is { } mismatch ? $"entry {row.Seq}'s {mismatch} column differs from its hashed canonical bytes" : null;
+    }
+
+    private static VerificationResult Broken(long entries, ChainHead head, long seq, string reason, long purged = 0) =>
+        new(false, entries, head, seq, reason, purged);
+
+    /// <summary>What remains in PostgreSQL of an entry the retention job removed: its place in the chain.</summary>
+    private sealed record Tombstone(long Seq, string PreviousHash, string CurrentHash)
+    {
+        public static Tombstone Read(NpgsqlDataReader r) => new(r.GetInt64(0), r.GetString(1), r.GetString(2));
+    }
 
     private sealed record StoredRow(
         long Seq, DateTime CreatedAt, DateTime Timestamp, string LogType, string Event, string? UserId,

@@ -12,12 +12,12 @@ namespace CompliancePortal.Cli;
 ///   restore --database NAME [--backup KEY]
 ///                               restore a backup (default: the newest) into a new database and verify its ledger;
 ///                               exit code 0 verified, 2 not
-
+///   archive-lifecycle           apply the storage tiers to the S3 archive bucket (see README)
 /// Configuration (appsettings.json, --ConnectionStrings:Portal=...) is read as for the portal.
 /// </summary>
 public static class CommandLine
 {
-    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "verify" or "bench" or "restore";
+    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "verify" or "bench" or "restore" or "archive-lifecycle";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -32,6 +32,7 @@ public static class CommandLine
             "verify" => await VerifyAsync(configuration),
             "bench" => await Bench.RunAsync(args[1..], configuration),
             "restore" => await RestoreCommand.RunAsync(args[1..], configuration),
+            "archive-lifecycle" => await ArchiveLifecycleCommand.RunAsync(configuration, Console.Out),
             _ => 64,
         };
     }

@@ -47,6 +47,8 @@ public sealed class RoleMatrixTests(PostgresFixture postgres) : PortalTest(postg
         ("GET", "/materials/1", [E, P, C, A]),
         ("GET", "/api/v1/materials/1/versions/1/file", [E, P, C, A]),
         ("POST", "/api/v1/materials/1/decision", [C]),
+        ("GET", "/retention", [C, D]),
+        ("GET", "/api/v1/retention/holds", [C, D]),
     ];
 
     public static TheoryData<string> Roles() => [.. UserRoles.All.Append("anonymous")];
