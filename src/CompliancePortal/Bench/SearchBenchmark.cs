@@ -74,7 +74,8 @@ public static class SearchBenchmark
     {
         await using var admin = new NpgsqlConnection(adminConnectionString);
         await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin);
+        // DROP DATABASE waits for a checkpoint, which on a busy machine can take longer than the default 30 s.
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin) { CommandTimeout = 300 };
         await drop.ExecuteNonQueryAsync();
     }
 }
