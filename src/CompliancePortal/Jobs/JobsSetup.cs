@@ -45,6 +45,8 @@ public static class JobsSetup
         builder.Services.AddTransient<PreclearanceExpiryJob>();
         builder.Services.AddTransient<DailyArchiveJob>();
         builder.Services.AddTransient<TradeBlotterJob>();
+        builder.Services.AddTransient<DatabaseBackupJob>();
+        builder.Services.AddSingleton<CompliancePortal.Core.Backup.DatabaseBackup>();
         builder.Services.AddSingleton<CompliancePortal.Core.Archive.DailyArchive>();
         builder.Services.AddSingleton<CompliancePortal.Core.Blotter.TradeBlotter>();
         builder.Services.AddHostedService<RecurringJobsRegistration>();
@@ -79,6 +81,7 @@ internal sealed class RecurringJobsRegistration(JobsOptions options, IRecurringJ
             ["preclearance-expiry"] = (m, cron) => m.AddOrUpdate<PreclearanceExpiryJob>("preclearance-expiry", j => j.RunAsync(CancellationToken.None), cron),
             ["daily-archive"] = (m, cron) => m.AddOrUpdate<DailyArchiveJob>("daily-archive", j => j.RunAsync(CancellationToken.None), cron),
             ["trade-blotter"] = (m, cron) => m.AddOrUpdate<TradeBlotterJob>("trade-blotter", j => j.RunAsync(CancellationToken.None), cron),
+            ["database-backup"] = (m, cron) => m.AddOrUpdate<DatabaseBackupJob>("database-backup", j => j.RunAsync(CancellationToken.None), cron),
         };
 
     public Task StartAsync(CancellationToken cancellationToken)

@@ -5,8 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CompliancePortal.Tests.Infrastructure;
 
 /// <summary>
-/// The real portal (Program) on a test database, with the demo source off and the file log in a
-/// temporary folder. <see cref="UseRealServer"/> puts it on Kestrel at a real loopback port
+/// The real portal (Program) on a test database, with the demo source off and the file log and
+/// the (local) archive store in temporary folders. <see cref="UseRealServer"/> puts it on Kestrel at a real loopback port
 /// (for browsers and SignalR clients); otherwise requests go through the in-memory test server.
 /// </summary>
 public sealed class PortalFactory(TestDatabase database, Action<IWebHostBuilder>? configure = null) : WebApplicationFactory<Program>
@@ -15,7 +15,6 @@ public sealed class PortalFactory(TestDatabase database, Action<IWebHostBuilder>
 
     public string FileLogFolder { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "cp-filelog-" + Guid.NewGuid().ToString("N")[..8]);
 
-    /// <summary>The archive store's folder (Archive:Kind Local): per factory, never the repository's .data/archive.</summary>
     public string ArchiveFolder { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "cp-archive-" + Guid.NewGuid().ToString("N")[..8]);
 
     public TestDatabase Database => database;
@@ -37,7 +36,7 @@ public sealed class PortalFactory(TestDatabase database, Action<IWebHostBuilder>
 
     public IServiceProvider ServicesAfterStart => Services;
 
-    /// <summary>Stops the portal, then removes its file log and archive folders (one per factory; they piled up in /tmp).</summary>
+    /// <summary>Stops the portal, then removes its temporary folders (one set per factory; they piled up in /tmp).</summary>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
