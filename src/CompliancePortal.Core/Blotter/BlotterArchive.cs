@@ -107,7 +107,7 @@ public sealed class BlotterArchive(
                     // Another instance wrote it meanwhile: checked below like any existing object.
                 }
             }
-            var stored = await Sha256OfStoredAsync(key, ct);
+            var stored = await ArchiveHashes.OfObjectAsync(store, key, ct);
             if (stored != csv.Sha256)
                 throw new InvalidOperationException(
                     $"{key} holds different bytes than the ledger gives for {day:yyyy-MM-dd} now (sha256 {stored} vs {csv.Sha256}); nothing was recorded");
