@@ -36,6 +36,7 @@ public sealed class CompliancePackageTests(PostgresFixture postgres) : IAsyncLif
         {
             b.UseSetting("Archive:Folder", _archive);
             b.UseSetting("Positions:CatchUpDays", "0");
+            b.UseSetting("Positions:EndOfDayUtc", "21:00");
             b.UseSetting("Packages:ExpiresAfter", "2.00:00:00");
             b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(_clock));
         });
