@@ -274,6 +274,8 @@ public sealed class CompliancePackageTests(PostgresFixture postgres) : IAsyncLif
         var api = await client.PostAsJsonAsync("/api/v1/packages", new { from = "2026-10-05", to = "2026-10-09", sections = all });
         Assert.Equal(HttpStatusCode.Forbidden, api.StatusCode);
         Assert.Contains("outside your granted period", await api.Content.ReadAsStringAsync());
+        var badSectionApi = await client.PostAsJsonAsync("/api/v1/packages", new { from = "2026-10-06", to = "2026-10-09", sections = new[] { "tax_returns" } });
+        Assert.Equal(HttpStatusCode.BadRequest, badSectionApi.StatusCode);
 
         Assert.Equal(0L, await _db.ScalarAsync("SELECT count(*) FROM compliance_packages"));
         Assert.Equal(0L, await _db.ScalarAsync("SELECT count(*) FROM audit_log WHERE event = 'compliance_package_requested'"));
