@@ -163,7 +163,11 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
                 SectionRules.Where(r => package.Sections.Contains(r.Key)).ToDictionary(), head, segment!, files);
             var entry = zip.CreateEntry("manifest.json", CompressionLevel.Optimal);
             await using (var s = entry.Open())
-                await JsonSerializer.SerializeAsync(s, manifest, new JsonSerializerOptions { WriteIndented = true }, ct);
+                await JsonSerializer.SerializeAsync(s, manifest, new JsonSerializerOptions
+                {
+                    WriteIndented = true,
+                    Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+                }, ct);
             return manifest;
         }
     }

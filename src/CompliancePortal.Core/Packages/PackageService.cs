@@ -11,6 +11,12 @@ namespace CompliancePortal.Core.Packages;
 
 public enum DownloadRefusal { None, NotFound, NotYours, NotReady, Expired, OutsideGrant }
 
+/// <summary>A request's outcome: the queued package, or why nothing was stored (<see cref="NotPermitted"/>: the user may not have this period at all).</summary>
+public sealed record PackageRequestResult(CompliancePackage? Package, string? Error, bool NotPermitted = false)
+{
+    public void Deconstruct(out CompliancePackage? package, out string? error) => (package, error) = (Package, Error);
+}
+
 /// <summary>
 /// Auditor self-service packages: requests (checked against the reader's granted period), the
 /// requester's list, downloads and expiry. Every request, download and expiry is a COMPLIANCE
@@ -27,13 +33,14 @@ public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, 
     public static readonly Actor ExpiryJob = new("job:package-expiry");
 
     /// <summary>Records the request and returns the queued package, or why nothing was stored.</summary>
-    public async Task<(CompliancePackage? Package, string? Error)> RequestAsync(RecordReader? reader, DateOnly from, DateOnly to,
+    public async Task<PackageRequestResult> RequestAsync(RecordReader? reader, DateOnly from, DateOnly to,
         IReadOnlyCollection<string> sections, CancellationToken ct = default)
     {
-        if (reader is null) return (null, "Your role may not request compliance packages.");
+        if (reader is null) return new(null, "Your role may not request compliance packages.", NotPermitted: true);
+        if (GrantProblem(reader, from, to) is { } outside) return new(null, outside, NotPermitted: true);
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-        var error = Validate(reader, from, to, sections, today);
-        if (error is not null) return (null, error);
+        var error = Validate(from, to, sections, today);
+        if (error is not null) return new(null, error);
 
         var package = new CompliancePackage
         {
@@ -59,22 +66,26 @@ public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, 
         }, ct: ct);
         await tx.CommitAsync(ct);
         log.Committed();
-        return (package, null);
+        return new(package, null);
     }
 
-    private string? Validate(RecordReader reader, DateOnly from, DateOnly to, IReadOnlyCollection<string> sections, DateOnly today)
+    /// <summary>Why an auditor may not have this period (null for a ComplianceOfficer, or inside the grant).</summary>
+    private static string? GrantProblem(RecordReader reader, DateOnly from, DateOnly to)
+    {
+        if (reader.AllPeriods) return null;
+        if (reader.GrantedFrom is not { } granted || reader.GrantedTo is not { } grantedTo || grantedTo < granted)
+            return "You have no granted audit period, so you cannot request a package.";
+        if (from < granted || to > grantedTo)
+            return $"The period {Day(from)}..{Day(to)} is outside your granted period {Day(granted)}..{Day(grantedTo)}.";
+        return null;
+    }
+
+    private string? Validate(DateOnly from, DateOnly to, IReadOnlyCollection<string> sections, DateOnly today)
     {
         if (to < from) return "The period ends before it starts.";
         if (to > today) return $"The period cannot end after today ({Day(today)} UTC).";
         if (to.DayNumber - from.DayNumber + 1 > options.Value.MaxDays)
             return $"A package covers at most {options.Value.MaxDays} days; ask for a shorter period.";
-        if (!reader.AllPeriods)
-        {
-            if (reader.GrantedFrom is not { } granted || reader.GrantedTo is not { } grantedTo || grantedTo < granted)
-                return "You have no granted audit period, so you cannot request a package.";
-            if (from < granted || to > grantedTo)
-                return $"The period {Day(from)}..{Day(to)} is outside your granted period {Day(granted)}..{Day(grantedTo)}.";
-        }
         if (sections.Count == 0) return "Choose at least one section.";
         var unknown = sections.Where(s => !PackageSections.IsKnown(s)).ToList();
         if (unknown.Count > 0) return $"Unknown section(s): {string.Join(", ", unknown)}.";

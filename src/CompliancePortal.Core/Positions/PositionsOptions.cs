@@ -6,7 +6,7 @@ public sealed class PositionsOptions
     public const string Section = "Positions";
 
     /// <summary>The day's deadline (UTC time of day): submissions for a date are accepted until then; the snapshot is taken after.</summary>
-    public TimeOnly EndOfDayUtc { get; set; } = new(21, 0);
+    public TimeOnly EndOfDayUtc { get; set; } = new(23, 30);
 
     /// <summary>How many past days the snapshot job looks back for days it has not settled (e.g. after an outage).</summary>
     public int CatchUpDays { get; set; } = 7;

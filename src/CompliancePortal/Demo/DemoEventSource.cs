@@ -42,6 +42,7 @@ public sealed class DemoEventSource(
         try
         {
             await BackfillAsync(http, events, run, () => ++n, stoppingToken);
+            await PostBookAsync(http, stoppingToken);
             var delay = TimeSpan.FromSeconds(1 / Math.Max(0.1, demo.EventsPerSecond));
             while (!stoppingToken.IsCancellationRequested)
             {
@@ -80,11 +81,25 @@ public sealed class DemoEventSource(
         logger.LogInformation("Demo source posted {Count} events of today's session", count);
     }
 
-    private async Task PostAsync(HttpClient http, HttpContent content, CancellationToken ct)
+    /// <summary>Today's positions, as the trading system submits its book (the snapshot job freezes it after the deadline).</summary>
+    private Task PostBookAsync(HttpClient http, CancellationToken ct)
+    {
+        var today = time.GetUtcNow().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var book = $$"""
+            {"date":"{{today}}","positions":[
+              {"asset":"SPY","quantity":200,"market_value":80400.00,"delta":200,"account":"FUND-A"},
+              {"asset":"QQQ 2026-12-18 P 400","instrument":"option","quantity":-5,"market_value":-4250.00,"delta":-1.75,"price":8.50,"account":"FUND-A"},
+              {"asset":"IWM","quantity":150,"market_value":33012.00,"delta":150,"account":"FUND-A"}
+            ]}
+            """;
+        return PostAsync(http, new StringContent(book, Encoding.UTF8, "application/json"), ct, "/api/v1/positions");
+    }
+
+    private async Task PostAsync(HttpClient http, HttpContent content, CancellationToken ct, string path = "/api/v1/events")
     {
         try
         {
-            using var response = await http.PostAsync("/api/v1/events", content, ct);
+            using var response = await http.PostAsync(path, content, ct);
             if (!response.IsSuccessStatusCode)
                 logger.LogWarning("Demo post refused: {Status} {Body}", (int)response.StatusCode, await response.Content.ReadAsStringAsync(ct));
         }

@@ -42,10 +42,10 @@ public static class PackagesSetup
             if (body.From is not { } from || body.To is not { } to)
                 return Results.Problem(statusCode: 400, title: "Invalid request", detail: "Give the period as \"from\" and \"to\" (YYYY-MM-DD). Nothing was stored.");
             var reader = await readers.ForAsync(http.User, AccountSetup.ActorOf(http), http.RequestAborted);
-            var (package, error) = await orders.RequestAsync(reader, from, to, body.Sections ?? [], http.RequestAborted);
-            return package is null
-                ? Results.Problem(statusCode: error!.Contains("granted", StringComparison.Ordinal) ? 403 : 400, title: "Package refused", detail: error + " Nothing was stored.")
-                : Results.Accepted($"/api/v1/packages/{package.Id}", Describe(package));
+            var result = await orders.RequestAsync(reader, from, to, body.Sections ?? [], http.RequestAborted);
+            return result.Package is { } package
+                ? Results.Accepted($"/api/v1/packages/{package.Id}", Describe(package))
+                : Results.Problem(statusCode: result.NotPermitted ? 403 : 400, title: "Package refused", detail: result.Error + " Nothing was stored.");
         });
 
         api.MapGet("/{id:guid}", async (Guid id, HttpContext http, PackageService packages) =>
@@ -97,11 +97,11 @@ public static class PackagesSetup
 /// <summary>Records a request, then queues its build on Hangfire (any instance's server may run it).</summary>
 public sealed class PackageOrders(PackageService packages, IBackgroundJobClient jobs)
 {
-    public async Task<(CompliancePackage? Package, string? Error)> RequestAsync(Core.Search.RecordReader? reader, DateOnly from, DateOnly to,
+    public async Task<PackageRequestResult> RequestAsync(Core.Search.RecordReader? reader, DateOnly from, DateOnly to,
         IReadOnlyCollection<string> sections, CancellationToken ct = default)
     {
-        var (package, error) = await packages.RequestAsync(reader, from, to, sections, ct);
-        if (package is not null) jobs.Enqueue<PackageBuildJob>(j => j.RunAsync(package.Id, CancellationToken.None));
-        return (package, error);
+        var result = await packages.RequestAsync(reader, from, to, sections, ct);
+        if (result.Package is { } package) jobs.Enqueue<PackageBuildJob>(j => j.RunAsync(package.Id, CancellationToken.None));
+        return result;
     }
 }

@@ -36,6 +36,7 @@ public sealed class CompliancePackageTests(PostgresFixture postgres) : IAsyncLif
         {
             b.UseSetting("Archive:Folder", _archive);
             b.UseSetting("Positions:CatchUpDays", "0");
+            b.UseSetting("Positions:EndOfDayUtc", "21:00");
             b.UseSetting("Packages:ExpiresAfter", "2.00:00:00");
             b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(_clock));
         });
@@ -192,6 +193,49 @@ public sealed class CompliancePackageTests(PostgresFixture postgres) : IAsyncLif
     }
 
     [Fact]
+    public async Task ReadmeRecipes_RunByPython_PassOnTheUnpackedPackage_AndCatchAlteredBytes()
+    {
+        await SeedAsync();
+        var (reader, _) = await AuditorAsync();
+        var package = await BuildAsync(reader);
+        var folder = Path.Combine(_archive, "unpacked");
+        System.IO.Compression.ZipFile.ExtractToDirectory(new MemoryStream(await ObjectAsync(package.ArchiveKey!)), folder);
+        var readme = await File.ReadAllTextAsync(Path.Combine(folder, "README.md"));
+        var blocks = System.Text.RegularExpressions.Regex.Matches(readme, "```(?:python)?\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline)
+            .Select(m => m.Groups[1].Value).ToList();
+        var filesCheck = blocks.Single(b => b.StartsWith("python3 -c", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(Path.Combine(folder, "check_chain.py"), blocks.Single(b => b.StartsWith("import json, hashlib", StringComparison.Ordinal)));
+
+        Assert.Equal("files ok", (await RunAsync(folder, "/bin/sh", "-c", filesCheck)).Output.Trim());
+        var chain = await RunAsync(folder, "python3", "check_chain.py");
+        Assert.True(chain.Exit == 0, chain.Output);
+        Assert.Contains("== manifest: True", chain.Output);
+        Assert.Contains("sections ok", chain.Output);
+
+        // One changed digit in a section file: the file check names it.
+        var risk = Path.Combine(folder, "risk_events", "risk_events.ndjson");
+        await File.WriteAllTextAsync(risk, (await File.ReadAllTextAsync(risk)).Replace("risk_check_passed", "risk_check_failed"));
+        Assert.Contains("risk_events/risk_events.ndjson", (await RunAsync(folder, "/bin/sh", "-c", filesCheck)).Output);
+        // One changed byte in the segment's hashed content: the chain check names its seq.
+        var ledger = Path.Combine(folder, "ledger", "ledger.ndjson");
+        await File.WriteAllTextAsync(ledger, (await File.ReadAllTextAsync(ledger)).Replace("SELL_PUT", "SELL_CALL"));
+        var broken = await RunAsync(folder, "python3", "check_chain.py");
+        Assert.NotEqual(0, broken.Exit);
+        Assert.Contains("bad hash at seq", broken.Output);
+    }
+
+    private static async Task<(int Exit, string Output)> RunAsync(string folder, string program, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(program) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    [Fact]
     public async Task Package_WithoutCommunications_OmitsTheEmailArchive_AndSaysSo()
     {
         var (reader, _) = await AuditorAsync();
@@ -230,6 +274,8 @@ public sealed class CompliancePackageTests(PostgresFixture postgres) : IAsyncLif
         var api = await client.PostAsJsonAsync("/api/v1/packages", new { from = "2026-10-05", to = "2026-10-09", sections = all });
         Assert.Equal(HttpStatusCode.Forbidden, api.StatusCode);
         Assert.Contains("outside your granted period", await api.Content.ReadAsStringAsync());
+        var badSectionApi = await client.PostAsJsonAsync("/api/v1/packages", new { from = "2026-10-06", to = "2026-10-09", sections = new[] { "tax_returns" } });
+        Assert.Equal(HttpStatusCode.BadRequest, badSectionApi.StatusCode);
 
         Assert.Equal(0L, await _db.ScalarAsync("SELECT count(*) FROM compliance_packages"));
         Assert.Equal(0L, await _db.ScalarAsync("SELECT count(*) FROM audit_log WHERE event = 'compliance_package_requested'"));

@@ -18,7 +18,7 @@ namespace CompliancePortal.Tests.Packages;
 /// the managed heap and of the working set during the build is measured for 20,000 and for
 /// 200,000 events of the same period, and must not grow with the package.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(MeasuredAloneCollection.Name)]
 public sealed class PackageMemoryTests(PostgresFixture postgres, ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly DateOnly From = new(2026, 10, 5), To = new(2026, 10, 9);
@@ -104,4 +104,14 @@ public sealed class PackageMemoryTests(PostgresFixture postgres, ITestOutputHelp
 
     private Task SeedAsync(int start, int count) =>
         PackageSeed.AppendAsync(_db.Connections.App, new DateTimeOffset(From.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), TimeSpan.FromDays(5), start, count);
+}
+
+/// <summary>
+/// Tests that measure this process's memory run alone, after every parallel collection: other test
+/// classes allocating at the same time would show up in the measurement. Own cluster, same setup.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MeasuredAloneCollection : ICollectionFixture<PostgresFixture>
+{
+    public const string Name = "measured-alone";
 }

@@ -14,7 +14,7 @@ namespace CompliancePortal.Tests.Positions;
 
 /// <summary>
 /// POST /api/v1/positions and the end-of-day snapshot on a real database and archive folder, with
-/// the portal's clock set by the test (deadline 21:00 UTC).
+/// the portal's clock set by the test and the deadline configured at 21:00 UTC.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class PositionSnapshotTests(PostgresFixture postgres) : IAsyncLifetime
@@ -34,6 +34,7 @@ public sealed class PositionSnapshotTests(PostgresFixture postgres) : IAsyncLife
         {
             b.UseSetting("Archive:Folder", _archive);
             b.UseSetting("Positions:CatchUpDays", "2");
+            b.UseSetting("Positions:EndOfDayUtc", "21:00");
             b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(_clock));
         });
         _key = await _portal.CreateKeyAsync("trading", [LogTypes.Trade, LogTypes.Position]);
