@@ -48,16 +48,35 @@ public sealed class RetentionPurger(PortalConnections connections, DailyArchive 
                 throw new InvalidOperationException($"The retention job must connect as {PortalRoles.Owner} (ConnectionStrings:PortalOwner), not {user}.");
         }
 
-        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-        var results = new List<RetentionDay>();
-        foreach (var (logType, hotDays) in options.HotDays.OrderBy(p => p.Key, StringComparer.Ordinal))
+        // One run at a time (a manual trigger may overlap the schedule).
+        await using (var exclusive = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtext('compliance.retention'))", connection))
         {
-            // A day leaves only when all of it is older than the window.
-            var firstKept = today.AddDays(-hotDays);
-            foreach (var day in await DaysBeforeAsync(connection, logType, firstKept, ct))
-                results.Add(await ProcessDayAsync(connection, day, logType, hotDays, ct));
+            if (!(bool)(await exclusive.ExecuteScalarAsync(ct))!)
+                throw new InvalidOperationException("Another retention run is in progress.");
         }
-        return results;
+        try
+        {
+            var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+            var results = new List<RetentionDay>();
+            foreach (var (logType, hotDays) in options.HotDays.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                // A day leaves only when all of it is older than the window.
+                var firstKept = today.AddDays(-hotDays);
+                foreach (var day in await DaysBeforeAsync(connection, logType, firstKept, ct))
+                    results.Add(await ProcessDayAsync(connection, day, logType, hotDays, ct));
+            }
+            return results;
+        }
+        finally
+        {
+            // The connection goes back to the pool: release the session lock explicitly. A broken
+            // connection has ended its session, and the lock with it.
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtext('compliance.retention'))", connection);
+                await release.ExecuteScalarAsync(CancellationToken.None);
+            }
+        }
     }
 
     private async Task<RetentionDay> ProcessDayAsync(NpgsqlConnection connection, DateOnly day, string logType, int hotDays, CancellationToken ct)

@@ -13,7 +13,7 @@ public sealed class LedgerVerificationJob(NpgsqlDataSource db, UserActionLog log
     {
         var result = await LedgerVerifier.VerifyAsync(db, ct);
         await log.RecordAsync(new Actor("job:ledger-verification"), "ledger_verified",
-            new { result.Intact, result.Entries, head_seq = result.Head.Seq, head_hash = result.Head.Hash, result.FirstBadSeq, result.Reason }, LogTypes.System);
+            new { result.Intact, result.Entries, result.Purged, head_seq = result.Head.Seq, head_hash = result.Head.Hash, result.FirstBadSeq, result.Reason }, LogTypes.System);
         if (!result.Intact) logger.LogCritical("Ledger verification failed at seq {Seq}: {Reason}", result.FirstBadSeq, result.Reason);
         return result;
     }

@@ -21,6 +21,7 @@ public static class RetentionSetup
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<RetentionOptions>>().Value);
         builder.Services.AddSingleton<LegalHoldService>();
         builder.Services.AddSingleton<RetentionPurger>();
+        builder.Services.AddSingleton<LedgerTombstones>();
     }
 
     /// <summary>Holds for scripts: officers and admins read them; only ComplianceOfficers place or release them.</summary>

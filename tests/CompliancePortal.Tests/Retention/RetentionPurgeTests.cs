@@ -239,6 +239,27 @@ public sealed class RetentionPurgeTests(PostgresFixture postgres) : RetentionTes
         Assert.Equal(seqs, await StoredSeqsAsync());
     }
 
+    [Fact]
+    public async Task Purge_WhileAnotherRunHoldsTheLock_RefusesAndRemovesNothing()
+    {
+        var seqs = await AppendOnDayAsync(DayB, ApiCall(1));
+        await Archive.ArchiveAsync(DayB);
+        await using var other = new Npgsql.NpgsqlConnection(Db.Connections.Owner);
+        await other.OpenAsync();
+        await using (var take = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock(hashtext('compliance.retention'))", other))
+            await take.ExecuteNonQueryAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Purger(new() { ["SYSTEM"] = 30 }).RunAsync());
+        Assert.Contains("in progress", error.Message);
+        Assert.Equal(seqs, await StoredSeqsAsync());
+
+        await using (var release = new Npgsql.NpgsqlCommand("SELECT pg_advisory_unlock(hashtext('compliance.retention'))", other))
+            await release.ExecuteNonQueryAsync();
+        Assert.Equal(RetentionOutcome.Purged, Assert.Single(await Purger(new() { ["SYSTEM"] = 30 }).RunAsync()).Outcome);
+        // The run released its lock: the next one starts.
+        Assert.Empty(await Purger(new() { ["SYSTEM"] = 30 }).RunAsync());
+    }
+
     private async Task<List<string>> ReadLinesAsync(string key)
     {
         await using var stream = (await Store.OpenReadAsync(key))!;
