@@ -42,3 +42,19 @@ public static class ArchiveKeys
         return key;
     }
 }
+
+/// <summary>SHA-256 of stored objects and local files, as manifests and ledger entries record them (lower-case hex).</summary>
+public static class ArchiveHashes
+{
+    public static async Task<string> OfObjectAsync(IArchiveStore store, string key, CancellationToken ct = default)
+    {
+        await using var stream = await store.OpenReadAsync(key, ct) ?? throw new InvalidOperationException($"{key} is missing");
+        return Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(stream, ct));
+    }
+
+    public static async Task<string> OfFileAsync(string path, CancellationToken ct = default)
+    {
+        await using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(stream, ct));
+    }
+}

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.IO.Compression;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -96,19 +95,19 @@ public sealed class DailyArchive(NpgsqlDataSource db, IArchiveStore store)
                     last = seq;
                 }
             }
-            var sha = await Sha256OfFileAsync(temp, ct);
+            var sha = await ArchiveHashes.OfFileAsync(temp, ct);
             var size = new FileInfo(temp).Length;
             if (await store.ExistsAsync(key, ct))
             {
                 // A crash left this object behind before the manifest: it must be the same bytes.
-                if (await Sha256OfObjectAsync(key, ct) != sha)
+                if (await ArchiveHashes.OfObjectAsync(store, key, ct) != sha)
                     throw new InvalidOperationException($"{key} already exists with different content; the ledger and the archive disagree");
             }
             else
             {
                 await using var upload = File.OpenRead(temp);
                 await store.PutAsync(key, upload, "application/gzip", ct: ct);
-                if (await Sha256OfObjectAsync(key, ct) != sha)
+                if (await ArchiveHashes.OfObjectAsync(store, key, ct) != sha)
                     throw new InvalidOperationException($"{key} did not read back as written");
             }
             return new ArchivedObject(key, logType, count, first, last, size, sha);
@@ -117,18 +116,6 @@ public sealed class DailyArchive(NpgsqlDataSource db, IArchiveStore store)
         {
             File.Delete(temp);
         }
-    }
-
-    private async Task<string> Sha256OfObjectAsync(string key, CancellationToken ct)
-    {
-        await using var stream = await store.OpenReadAsync(key, ct) ?? throw new InvalidOperationException($"{key} is missing");
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
-    }
-
-    private static async Task<string> Sha256OfFileAsync(string path, CancellationToken ct)
-    {
-        await using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
     }
 
     private async Task<List<string>> LogTypesOfDayAsync(DateTimeOffset from, CancellationToken ct)

@@ -52,38 +52,25 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         return pg;
     }
 
-    /// <summary>PostgreSQL's server programs: on PATH, else the newest /usr/lib/postgresql/*/bin.</summary>
-    public static string FindBinaries()
-    {
-        foreach (var dir in Directory.Exists("/usr/lib/postgresql")
-                     ? Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(VersionOf).Select(d => Path.Combine(d, "bin"))
-                     : [])
-        {
-            if (File.Exists(Path.Combine(dir, "pg_ctl")) && File.Exists(Path.Combine(dir, "initdb"))) return dir;
-        }
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (File.Exists(Path.Combine(dir, "pg_ctl")) && File.Exists(Path.Combine(dir, "initdb"))) return dir;
-        }
-        throw new InvalidOperationException(
+    /// <summary>PostgreSQL's server programs: the first folder of <see cref="PostgresTools.SearchFolders"/> with initdb and pg_ctl.</summary>
+    public static string FindBinaries() =>
+        PostgresTools.SearchFolders().FirstOrDefault(dir => File.Exists(Path.Combine(dir, "pg_ctl")) && File.Exists(Path.Combine(dir, "initdb")))
+        ?? throw new InvalidOperationException(
             "PostgreSQL server programs (initdb, pg_ctl) were not found on PATH or under /usr/lib/postgresql/*/bin. " +
             "Install them with: apt-get install -y postgresql   (or set ConnectionStrings:Portal to an existing database)");
-    }
 
     private static async Task<bool> PostgresUserCanReachAsync(string folder, CancellationToken ct)
     {
         var full = Path.GetFullPath(folder);
         var parent = Path.GetDirectoryName(full) ?? "/";
         Directory.CreateDirectory(parent);
-        return await RunAsync("runuser", ["-u", "postgres", "--", "test", "-x", parent], ct, throwOnError: false);
+        return await PostgresTools.RunAsync("runuser", ["-u", "postgres", "--", "test", "-x", parent], ct, throwOnError: false);
     }
-
-    private static int VersionOf(string dir) => int.TryParse(Path.GetFileName(dir), out var v) ? v : 0;
 
     private async Task StartCoreAsync(CancellationToken ct)
     {
         Directory.CreateDirectory(_socketDir);
-        if (_asPostgresUser) await RunAsync("chown", ["-R", "postgres:postgres", Folder], ct);
+        if (_asPostgresUser) await PostgresTools.RunAsync("chown", ["-R", "postgres:postgres", Folder], ct);
 
         if (!File.Exists(Path.Combine(_dataDir, "PG_VERSION")))
         {
@@ -135,26 +122,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     {
         var path = Path.Combine(_binDir, program);
         return _asPostgresUser
-            ? RunAsync("runuser", ["-u", "postgres", "--", path, .. args], ct, throwOnError)
-            : RunAsync(path, args, ct, throwOnError);
-    }
-
-    private static async Task<bool> RunAsync(string program, string[] args, CancellationToken ct, bool throwOnError = true)
-    {
-        var info = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {program}");
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        if (process.ExitCode == 0) return true;
-        if (!throwOnError) return false;
-        throw new InvalidOperationException(
-            $"{program} {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr}{await stdout}");
+            ? PostgresTools.RunAsync("runuser", ["-u", "postgres", "--", path, .. args], ct, throwOnError)
+            : PostgresTools.RunAsync(path, args, ct, throwOnError);
     }
 }

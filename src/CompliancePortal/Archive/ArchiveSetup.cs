@@ -8,21 +8,23 @@ public static class ArchiveSetup
     /// The archive store chosen by configuration: "Archive:Kind" = "Local" (default; files under
     /// "Archive:Folder", .data/archive) or "S3" (section "Archive:S3").
     /// </summary>
-    public static void AddArchiveStore(this WebApplicationBuilder builder)
+    public static void AddArchiveStore(this WebApplicationBuilder builder) =>
+        builder.Services.AddSingleton(Create(builder.Configuration, builder.Environment.ContentRootPath));
+
+    /// <summary>The configured store; the command-line verbs use it as the portal does.</summary>
+    public static IArchiveStore Create(IConfiguration configuration, string contentRoot)
     {
-        var section = builder.Configuration.GetSection("Archive");
+        var section = configuration.GetSection("Archive");
         var kind = section["Kind"] ?? "Local";
         if (string.Equals(kind, "S3", StringComparison.OrdinalIgnoreCase))
         {
             var options = section.GetSection("S3").Get<S3ArchiveOptions>() ?? new S3ArchiveOptions();
             if (string.IsNullOrWhiteSpace(options.ServiceUrl) || string.IsNullOrWhiteSpace(options.Bucket))
                 throw new InvalidOperationException("Archive:Kind is S3: set Archive:S3:ServiceUrl and Archive:S3:Bucket.");
-            builder.Services.AddSingleton<IArchiveStore>(new S3ArchiveStore(options));
-            return;
+            return new S3ArchiveStore(options);
         }
         if (!string.Equals(kind, "Local", StringComparison.OrdinalIgnoreCase))
             throw new InvalidOperationException($"Archive:Kind '{kind}' is not Local or S3.");
-        var folder = Path.Combine(builder.Environment.ContentRootPath, section["Folder"] ?? ".data/archive");
-        builder.Services.AddSingleton<IArchiveStore>(new LocalFolderArchiveStore(folder));
+        return new LocalFolderArchiveStore(Path.Combine(contentRoot, section["Folder"] ?? ".data/archive"));
     }
 }

@@ -9,11 +9,15 @@ namespace CompliancePortal.Cli;
 /// The portal's command-line verbs:
 ///   verify                      recompute the whole chain; exit code 0 intact, 2 broken
 ///   bench ingest --events N     the ingest benchmark (see README)
+///   restore --database NAME [--backup KEY]
+///                               restore a backup (default: the newest) into a new database and verify its ledger;
+///                               exit code 0 verified, 2 not
+
 /// Configuration (appsettings.json, --ConnectionStrings:Portal=...) is read as for the portal.
 /// </summary>
 public static class CommandLine
 {
-    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "verify" or "bench";
+    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "verify" or "bench" or "restore";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -27,6 +31,7 @@ public static class CommandLine
         {
             "verify" => await VerifyAsync(configuration),
             "bench" => await Bench.RunAsync(args[1..], configuration),
+            "restore" => await RestoreCommand.RunAsync(args[1..], configuration),
             _ => 64,
         };
     }

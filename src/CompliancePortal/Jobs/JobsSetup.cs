@@ -47,6 +47,8 @@ public static class JobsSetup
         builder.Services.AddTransient<PositionSnapshotJob>();
         builder.Services.AddTransient<PackageBuildJob>();
         builder.Services.AddTransient<PackageExpiryJob>();
+        builder.Services.AddTransient<DatabaseBackupJob>();
+        builder.Services.AddSingleton<CompliancePortal.Core.Backup.DatabaseBackup>();
         builder.Services.AddSingleton<CompliancePortal.Core.Archive.DailyArchive>();
         builder.Services.AddSingleton<CompliancePortal.Core.Blotter.TradeBlotter>();
         builder.Services.AddHostedService<RecurringJobsRegistration>();
@@ -82,6 +84,7 @@ internal sealed class RecurringJobsRegistration(JobsOptions options, IRecurringJ
             ["daily-archive"] = (m, cron) => m.AddOrUpdate<DailyArchiveJob>("daily-archive", j => j.RunAsync(CancellationToken.None), cron),
             ["position-snapshot"] = (m, cron) => m.AddOrUpdate<PositionSnapshotJob>("position-snapshot", j => j.RunAsync(CancellationToken.None), cron),
             ["package-expiry"] = (m, cron) => m.AddOrUpdate<PackageExpiryJob>("package-expiry", j => j.RunAsync(CancellationToken.None), cron),
+            ["database-backup"] = (m, cron) => m.AddOrUpdate<DatabaseBackupJob>("database-backup", j => j.RunAsync(CancellationToken.None), cron),
         };
 
     public Task StartAsync(CancellationToken cancellationToken)

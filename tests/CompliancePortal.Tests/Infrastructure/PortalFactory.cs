@@ -5,8 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CompliancePortal.Tests.Infrastructure;
 
 /// <summary>
-/// The real portal (Program) on a test database, with the demo source off and the file log in a
-/// temporary folder. <see cref="UseRealServer"/> puts it on Kestrel at a real loopback port
+/// The real portal (Program) on a test database, with the demo source off and the file log and
+/// the (local) archive store in temporary folders. <see cref="UseRealServer"/> puts it on Kestrel at a real loopback port
 /// (for browsers and SignalR clients); otherwise requests go through the in-memory test server.
 /// </summary>
 public sealed class PortalFactory(TestDatabase database, Action<IWebHostBuilder>? configure = null) : WebApplicationFactory<Program>
@@ -14,6 +14,8 @@ public sealed class PortalFactory(TestDatabase database, Action<IWebHostBuilder>
     public const string ApiKey = "test-key-all-types";
 
     public string FileLogFolder { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "cp-filelog-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public string ArchiveFolder { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "cp-archive-" + Guid.NewGuid().ToString("N")[..8]);
 
     public TestDatabase Database => database;
 
@@ -27,20 +29,24 @@ public sealed class PortalFactory(TestDatabase database, Action<IWebHostBuilder>
         builder.UseSetting("Jobs:Server", "false");
         builder.UseSetting("Demo:ApiKey", ApiKey);
         builder.UseSetting("FileLog:Folder", FileLogFolder);
+        builder.UseSetting("Archive:Folder", ArchiveFolder);
         builder.UseSetting("Urls", "http://127.0.0.1:0");
         configure?.Invoke(builder);
     }
 
     public IServiceProvider ServicesAfterStart => Services;
 
-    /// <summary>Stops the portal, then removes its file log folder (one per factory; they piled up in /tmp).</summary>
+    /// <summary>Stops the portal, then removes its temporary folders (one set per factory; they piled up in /tmp).</summary>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        try { Directory.Delete(FileLogFolder, recursive: true); }
-        catch (DirectoryNotFoundException) { }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        foreach (var folder in new[] { FileLogFolder, ArchiveFolder })
+        {
+            try { Directory.Delete(folder, recursive: true); }
+            catch (DirectoryNotFoundException) { }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
     }
 
     /// <summary>
