@@ -60,10 +60,14 @@ public static class ArchiveKeys
 /// <summary>SHA-256 of stored objects and local files, as manifests and ledger entries record them (lower-case hex).</summary>
 public static class ArchiveHashes
 {
-    public static async Task<string> OfObjectAsync(IArchiveStore store, string key, CancellationToken ct = default)
+    public static async Task<string> OfObjectAsync(IArchiveStore store, string key, CancellationToken ct = default) =>
+        await OfObjectOrNullAsync(store, key, ct) ?? throw new InvalidOperationException($"{key} is missing");
+
+    /// <summary>The object's SHA-256, or null when there is no such key.</summary>
+    public static async Task<string?> OfObjectOrNullAsync(IArchiveStore store, string key, CancellationToken ct = default)
     {
-        await using var stream = await store.OpenReadAsync(key, ct) ?? throw new InvalidOperationException($"{key} is missing");
-        return Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(stream, ct));
+        await using var stream = await store.OpenReadAsync(key, ct);
+        return stream is null ? null : Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(stream, ct));
     }
 
     public static async Task<string> OfFileAsync(string path, CancellationToken ct = default)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Data;
@@ -125,11 +124,7 @@ public sealed class BlotterArchive(
     }
 
     /// <summary>The SHA-256 of the stored object's bytes, or null when the object is missing.</summary>
-    public async Task<string?> Sha256OfStoredAsync(string key, CancellationToken ct = default)
-    {
-        await using var stream = await store.OpenReadAsync(key, ct);
-        return stream is null ? null : Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
-    }
+    public Task<string?> Sha256OfStoredAsync(string key, CancellationToken ct = default) => ArchiveHashes.OfObjectOrNullAsync(store, key, ct);
 
     public Task<Stream?> OpenReadAsync(StoredBlotter stored, CancellationToken ct = default) => store.OpenReadAsync(stored.ArchiveKey, ct);
 

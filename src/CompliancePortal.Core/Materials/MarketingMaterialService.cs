@@ -332,8 +332,7 @@ public sealed class MarketingMaterialService(
         }
         catch (ArchiveObjectExistsException)
         {
-            await using var existing = await archive.OpenReadAsync(key, ct);
-            var hash = existing is null ? null : Convert.ToHexStringLower(await SHA256.HashDataAsync(existing, ct));
+            var hash = await ArchiveHashes.OfObjectOrNullAsync(archive, key, ct);
             return hash == file.Sha256 ? null
                 : $"The archive store already holds a different object at {key}; nothing was recorded. Tell the portal's operators.";
         }
