@@ -28,6 +28,8 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
 {
     public static readonly Actor Job = new("job:package-build");
 
+    private readonly PackageLedgerReads _ledger = new(db);
+
     public static string ArchiveKey(CompliancePackage package) => $"packages/{package.Id:N}/{package.FileName}";
 
     /// <summary>The section rules written into the manifest (what each section was taken from).</summary>
@@ -86,8 +88,8 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
         var before = Midnight(package.ToDate.AddDays(1));
         // Everything is read up to the head as it is now: records committed during the build are left
         // out of every section and of the segment alike, so the files agree with each other.
-        var head = await ScalarAsync<long>("SELECT seq FROM ledger_head WHERE id = 1", ct);
-        var counts = await CountAsync(from, before, head, ct);
+        var head = await _ledger.HeadAsync(ct);
+        var counts = await _ledger.CountAsync(from, before, head, ct);
         var snapshots = package.Sections.Contains(PackageSections.PositionSnapshots)
             ? await SnapshotsAsync(package, ct) : [];
         var tracker = new ProgressTracker(progress.ReportAsync, SaveProgressAsync, package.Id, counts.Total(package.Sections) + snapshots.Count);
@@ -137,7 +139,7 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
                     }
                     await tracker.StageAsync(section.Replace('_', ' '));
                     files.Add(await WriteEntryAsync(zip, spec.Path, section,
-                        s => WriteCanonicalLinesAsync(s, spec.Filter, from, before, head, tracker, ct), ct));
+                        s => _ledger.WriteCanonicalLinesAsync(s, spec.Filter, from, before, head, tracker, ct), ct));
                 }
             }
 
@@ -145,7 +147,7 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
             LedgerSegment? segment = null;
             files.Add(await WriteEntryAsync(zip, "ledger/ledger.ndjson", "ledger", async s =>
             {
-                segment = await WriteSegmentAsync(s, counts, from, before, tracker, ct);
+                segment = await _ledger.WriteSegmentAsync(s, counts, from, before, tracker, ct);
                 return segment.Entries;
             }, ct));
 
@@ -180,81 +182,6 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
         var records = await write(hashing);
         await hashing.FlushAsync(ct);
         return new PackageFile(path, section, hashing.BytesWritten, hashing.Sha256(), records);
-    }
-
-    private async Task<long> WriteCanonicalLinesAsync(Stream output, string filter, DateTimeOffset from, DateTimeOffset before, long head,
-        ProgressTracker tracker, CancellationToken ct)
-    {
-        await using var cmd = db.CreateCommand(
-            $"""
-            SELECT canonical FROM audit_log
-            WHERE "timestamp" >= $1 AND "timestamp" < $2 AND seq <= $3 AND {filter}
-            ORDER BY seq
-            """);
-        cmd.Parameters.Add(new() { Value = from });
-        cmd.Parameters.Add(new() { Value = before });
-        cmd.Parameters.Add(new() { Value = head });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        long count = 0;
-        while (await reader.ReadAsync(ct))
-        {
-            var canonical = reader.GetFieldValue<byte[]>(0);
-            await output.WriteAsync(canonical, ct);
-            output.WriteByte((byte)'\n');
-            count++;
-            await tracker.AdvanceAsync(1);
-        }
-        return count;
-    }
-
-    /// <summary>
-    /// Every entry from the period's first to its last seq, in seq order, with both hashes; the
-    /// canonical bytes of entries whose timestamp is outside the period are withheld (their hashes
-    /// still link the chain), so the package holds only the period's records.
-    /// </summary>
-    private async Task<LedgerSegment> WriteSegmentAsync(Stream output, PeriodCounts counts, DateTimeOffset from, DateTimeOffset before,
-        ProgressTracker tracker, CancellationToken ct)
-    {
-        const string file = "ledger/ledger.ndjson";
-        if (counts.FirstSeq is not { } first || counts.LastSeq is not { } last) return new LedgerSegment(file, null, null, null, null, 0, 0);
-        await using var cmd = db.CreateCommand(
-            """
-            SELECT seq, "timestamp", canonical, previous_hash, current_hash FROM audit_log
-            WHERE seq >= $1 AND seq <= $2 ORDER BY seq
-            """);
-        cmd.Parameters.Add(new() { Value = first });
-        cmd.Parameters.Add(new() { Value = last });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        await using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        long entries = 0, withheld = 0;
-        string? firstPrevious = null, lastCurrent = null;
-        while (await reader.ReadAsync(ct))
-        {
-            var timestamp = reader.GetFieldValue<DateTimeOffset>(1);
-            var inPeriod = timestamp >= from && timestamp < before;
-            var previous = reader.GetString(3);
-            lastCurrent = reader.GetString(4);
-            firstPrevious ??= previous;
-            json.WriteStartObject();
-            json.WriteNumber("seq", reader.GetInt64(0));
-            json.WriteString("timestamp", CanonicalEntry.FormatTime(timestamp));
-            json.WriteString("previous_hash", previous);
-            json.WriteString("current_hash", lastCurrent);
-            if (inPeriod) json.WriteString("canonical", reader.GetFieldValue<byte[]>(2));
-            else
-            {
-                json.WriteNull("canonical");
-                json.WriteBoolean("withheld", true);
-                withheld++;
-            }
-            json.WriteEndObject();
-            await json.FlushAsync(ct);
-            json.Reset();
-            output.WriteByte((byte)'\n');
-            entries++;
-            await tracker.AdvanceAsync(1);
-        }
-        return new LedgerSegment(file, first, last, firstPrevious, lastCurrent, entries, withheld);
     }
 
     private static async IAsyncEnumerable<BlotterRow> Bounded(IAsyncEnumerable<BlotterRow> rows, long head, ProgressTracker tracker,
@@ -334,40 +261,6 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
         await cmd.ExecuteNonQueryAsync();
     }
 
-    private sealed record PeriodCounts(long? FirstSeq, long? LastSeq, long TradesExecuted, long Nav, long Fees, long Risk, long Compliance, long Communications)
-    {
-        public long Total(IReadOnlyCollection<string> sections) =>
-            (FirstSeq is { } f && LastSeq is { } l ? l - f + 1 : 0)
-            + (sections.Contains(PackageSections.TradeBlotters) ? TradesExecuted : 0)
-            + (sections.Contains(PackageSections.NavCalculations) ? Nav : 0)
-            + (sections.Contains(PackageSections.FeeCalculations) ? Fees : 0)
-            + (sections.Contains(PackageSections.RiskEvents) ? Risk : 0)
-            + (sections.Contains(PackageSections.ComplianceLogs) ? Compliance : 0)
-            + (sections.Contains(PackageSections.EmailArchive) ? Communications : 0);
-    }
-
-    private async Task<PeriodCounts> CountAsync(DateTimeOffset from, DateTimeOffset before, long head, CancellationToken ct)
-    {
-        await using var cmd = db.CreateCommand(
-            """
-            SELECT min(seq), max(seq),
-                   count(*) FILTER (WHERE log_type = 'TRADE' AND event = 'trade_executed'),
-                   count(*) FILTER (WHERE log_type = 'NAV'),
-                   count(*) FILTER (WHERE event ILIKE '%fee%'),
-                   count(*) FILTER (WHERE log_type = 'RISK'),
-                   count(*) FILTER (WHERE log_type = 'COMPLIANCE'),
-                   count(*) FILTER (WHERE log_type = 'COMMUNICATION')
-            FROM audit_log WHERE "timestamp" >= $1 AND "timestamp" < $2 AND seq <= $3
-            """);
-        cmd.Parameters.Add(new() { Value = from });
-        cmd.Parameters.Add(new() { Value = before });
-        cmd.Parameters.Add(new() { Value = head });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        return new PeriodCounts(reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1),
-            reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7));
-    }
-
     private async Task<List<(DateOnly Date, string Key, string Sha)>> SnapshotsAsync(CompliancePackage package, CancellationToken ct)
     {
         await using var context = await contexts.CreateDbContextAsync(ct);
@@ -377,36 +270,5 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
             .Select(s => (s.Date, s.ArchiveKey, s.Sha256)).ToList();
     }
 
-    private async Task<T> ScalarAsync<T>(string sql, CancellationToken ct)
-    {
-        await using var cmd = db.CreateCommand(sql);
-        return (T)(await cmd.ExecuteScalarAsync(ct))!;
-    }
-
     private static DateTimeOffset Midnight(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-
-    /// <summary>Turns records written into a percentage; reports each new percent, and saves every tenth to the row.</summary>
-    private sealed class ProgressTracker(Func<PackageProgress, Task> report, Func<Guid, int, Task> save, Guid id, long total)
-    {
-        private long _done;
-        private int _percent;
-        private string _stage = "";
-
-        public async Task StageAsync(string stage)
-        {
-            _stage = stage;
-            await report(new PackageProgress(id, PackageStatus.Building, _percent, stage));
-        }
-
-        public async ValueTask AdvanceAsync(long records)
-        {
-            _done += records;
-            var percent = total == 0 ? 0 : (int)Math.Min(98, _done * 100 / total);
-            if (percent == _percent) return;
-            var tenth = percent / 10 != _percent / 10;
-            _percent = percent;
-            await report(new PackageProgress(id, PackageStatus.Building, percent, _stage));
-            if (tenth) await save(id, percent);
-        }
-    }
 }
