@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
+using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Ledger;
 using CsvHelper;
 using Npgsql;
@@ -60,9 +60,8 @@ public sealed class TradeBlotter(NpgsqlDataSource dataSource)
     /// <summary>Writes the rows as CSV with a header line, streaming; hashes the bytes as they are written.</summary>
     public static async Task<BlotterCsv> WriteCsvAsync(IAsyncEnumerable<BlotterRow> rows, Stream output, CancellationToken ct = default)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var count = 0;
-        await using (var hashing = new HashingStream(output, sha))
+        await using var hashing = new HashingWriteStream(output);
         await using (var csv = CsvWriter.Create(hashing, null, leaveOpen: true))
         {
             foreach (var column in Columns) csv.WriteField(column);
@@ -83,7 +82,7 @@ public sealed class TradeBlotter(NpgsqlDataSource dataSource)
             }
             await csv.FlushAsync(ct);
         }
-        return new BlotterCsv(count, Convert.ToHexStringLower(sha.GetHashAndReset()));
+        return new BlotterCsv(count, hashing.Sha256());
     }
 
     private static DateTimeOffset StartOf(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
@@ -94,34 +93,4 @@ public sealed class TradeBlotter(NpgsqlDataSource dataSource)
         decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     private static string Format(decimal? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
-
-    /// <summary>Passes writes through to the output and feeds the same bytes to the hash.</summary>
-    private sealed class HashingStream(Stream inner, IncrementalHash hash) : Stream
-    {
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() => inner.Flush();
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count)
-        {
-            hash.AppendData(buffer, offset, count);
-            inner.Write(buffer, offset, count);
-        }
-
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            hash.AppendData(buffer.Span);
-            await inner.WriteAsync(buffer, cancellationToken);
-        }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-    }
 }

@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using CompliancePortal.Core.Archive;
@@ -198,8 +197,7 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
     private async Task PublishAsync(PortalDbContext context, CompliancePackage package, PackageManifest manifest, string temp, CancellationToken ct)
     {
         await progress.ReportAsync(new PackageProgress(package.Id, PackageStatus.Building, 99, "storing the package"));
-        string sha;
-        await using (var read = File.OpenRead(temp)) sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(read, ct));
+        var sha = await ArchiveHashes.OfFileAsync(temp, ct);
         var size = new FileInfo(temp).Length;
         var key = ArchiveKey(package);
         // A build interrupted after its upload left an object no ledger entry names: replace it.

@@ -144,8 +144,7 @@ public sealed class PositionSnapshotter(IDbContextFactory<PortalDbContext> conte
     {
         if (!await store.ExistsAsync(key, ct))
             await store.PutAsync(key, new MemoryStream(document), "application/json", ct: ct);
-        await using var stored = await store.OpenReadAsync(key, ct) ?? throw new InvalidOperationException($"{key} is missing after upload");
-        var storedSha = Convert.ToHexStringLower(await SHA256.HashDataAsync(stored, ct));
+        var storedSha = await ArchiveHashes.OfObjectOrNullAsync(store, key, ct) ?? throw new InvalidOperationException($"{key} is missing after upload");
         if (storedSha != sha)
             throw new InvalidOperationException($"{key} exists with different content ({storedSha}, expected {sha}); the snapshot was not recorded");
     }

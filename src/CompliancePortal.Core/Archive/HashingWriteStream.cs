@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 
-namespace CompliancePortal.Core.Packages;
+namespace CompliancePortal.Core.Archive;
 
 /// <summary>A write-only pass-through that hashes (SHA-256) and counts every byte on its way to <paramref name="inner"/>.</summary>
-internal sealed class HashingWriteStream(Stream inner) : Stream
+public sealed class HashingWriteStream(Stream inner) : Stream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
