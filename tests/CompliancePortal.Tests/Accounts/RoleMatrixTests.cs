@@ -68,7 +68,12 @@ public sealed class RoleMatrixTests(PostgresFixture postgres) : PortalTest(postg
             var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
             var outcome = Classify(response, path);
             var expected = allowedRoles.Contains(role) ? "allowed" : role == "anonymous" ? "sign-in" : "refused";
-            if (outcome != expected) wrong.Add($"{method} {path}: expected {expected}, got {outcome} ({(int)response.StatusCode} {response.Headers.Location})");
+            if (outcome != expected)
+            {
+                // A server error's page says why (the factory runs in Development): keep its start for the report.
+                var body = (int)response.StatusCode >= 500 ? await response.Content.ReadAsStringAsync() : "";
+                wrong.Add($"{method} {path}: expected {expected}, got {outcome} ({(int)response.StatusCode} {response.Headers.Location}) {body[..Math.Min(body.Length, 3000)]}");
+            }
         }
         Assert.True(wrong.Count == 0, $"{role}:\n" + string.Join("\n", wrong));
     }
