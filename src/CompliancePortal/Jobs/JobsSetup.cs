@@ -74,8 +74,14 @@ public static class JobsSetup
     }
 }
 
-/// <summary>Schedules each configured recurring job at start-up (and removes ones no longer configured).</summary>
-internal sealed class RecurringJobsRegistration(JobsOptions options, IRecurringJobManager jobs) : IHostedService
+/// <summary>
+/// Schedules each configured recurring job at start-up (and removes ones no longer configured).
+/// It also takes the job client here, at start-up, on purpose: Hangfire keeps its log provider in
+/// a process-wide static that the last configured host replaces, and the client asks it for a
+/// logger when it is built. Built lazily (on the first package request), it could get a logger
+/// from another, already disposed host (seen with several portals in one test process).
+/// </summary>
+internal sealed class RecurringJobsRegistration(JobsOptions options, IRecurringJobManager jobs, IBackgroundJobClient client) : IHostedService
 {
     public static readonly IReadOnlyDictionary<string, Action<IRecurringJobManager, string>> Known =
         new Dictionary<string, Action<IRecurringJobManager, string>>
@@ -93,6 +99,7 @@ internal sealed class RecurringJobsRegistration(JobsOptions options, IRecurringJ
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(client);
         foreach (var (name, schedule) in Known)
         {
             if (options.Schedules.TryGetValue(name, out var cron)) schedule(jobs, cron);

@@ -11,6 +11,8 @@ namespace CompliancePortal.Tests.Jobs;
 [Collection(PostgresCollection.Name)]
 public sealed class JobsTests(PostgresFixture postgres) : PortalTest(postgres)
 {
+    private readonly PostgresFixture _postgres = postgres;
+
     [Fact]
     public async Task Dashboard_OnlyAdminsMayOpenIt()
     {
@@ -26,6 +28,22 @@ public sealed class JobsTests(PostgresFixture postgres) : PortalTest(postgres)
         var page = await admin.GetAsync(JobsSetup.DashboardPath + "/recurring");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("ledger-verification", await page.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task PackagesPage_AfterAnotherPortalInTheProcessWasDisposed_StillRenders()
+    {
+        // Hangfire's log provider is a process-wide static: the portal built last replaces it. The
+        // job client must have taken its logger at start-up, not from a portal that is gone since.
+        var other = new PortalFactory(await _postgres.CreateDatabaseAsync());
+        other.CreateClient().Dispose();
+        await other.DisposeAsync();
+        using var officer = await Portal.SignedInClientAsync(await Portal.CreateUserAsync(UserRoles.ComplianceOfficer));
+
+        var page = await officer.GetAsync("/packages");
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.NotNull(Portal.Services.GetRequiredService<IBackgroundJobClient>().Create(() => Console.WriteLine("probe"), new Hangfire.States.ScheduledState(TimeSpan.FromDays(1))));
     }
 
     [Fact]
