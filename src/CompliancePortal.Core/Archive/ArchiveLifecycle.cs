@@ -40,6 +40,21 @@ public static class ArchiveLifecycle
         }),
     ];
 
+    /// <summary>Prefixes of working copies that the portal itself deletes (expired packages) or an operator rotates (backups): never locked.</summary>
+    public static readonly IReadOnlyList<string> UnlockedPrefixes = ["packages/", "backups/"];
+
+    /// <summary>
+    /// The Object Lock an object gets when the bucket has Object Lock on (<paramref name="mode"/>
+    /// GOVERNANCE or COMPLIANCE; empty: none): locked until its lifecycle rule expires it (system
+    /// logs 365 days), and every other record for the 7 years (2555 days) the books must be kept.
+    /// </summary>
+    public static RetentionRule? DefaultLock(string key, string mode, DateTimeOffset now)
+    {
+        if (string.IsNullOrEmpty(mode) || UnlockedPrefixes.Any(p => key.StartsWith(p, StringComparison.Ordinal))) return null;
+        var expires = Rules().FirstOrDefault(r => key.StartsWith(r.Prefix, StringComparison.Ordinal))?.ExpireDays ?? RecordsExpireDays;
+        return new RetentionRule(mode, now.AddDays(expires));
+    }
+
     /// <summary>The rules as S3's lifecycle configuration.</summary>
     public static LifecycleConfiguration ToS3(IEnumerable<ArchiveLifecycleRule> rules) => new()
     {

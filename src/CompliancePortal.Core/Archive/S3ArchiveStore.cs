@@ -20,6 +20,13 @@ public sealed class S3ArchiveOptions
 
     /// <summary>Objects larger than this are sent as a multipart upload of parts this size.</summary>
     public int PartSizeBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// For a bucket created with Object Lock: GOVERNANCE or COMPLIANCE, set on every object the
+    /// portal writes with a retain-until date from <see cref="ArchiveLifecycle.DefaultLock"/>.
+    /// Empty (the default): no lock headers, for buckets without Object Lock (which refuse them).
+    /// </summary>
+    public string ObjectLockMode { get; set; } = "";
 }
 
 /// <summary>
@@ -35,6 +42,8 @@ public sealed class S3ArchiveStore : IArchiveStore, IDisposable
 
     public S3ArchiveStore(S3ArchiveOptions options, HttpClientFactory? httpClientFactory = null)
     {
+        if (options.ObjectLockMode is not ("" or "GOVERNANCE" or "COMPLIANCE"))
+            throw new InvalidOperationException($"Archive:S3:ObjectLockMode '{options.ObjectLockMode}' is not GOVERNANCE, COMPLIANCE or empty.");
         _options = options;
         var config = new AmazonS3Config
         {
@@ -54,6 +63,7 @@ public sealed class S3ArchiveStore : IArchiveStore, IDisposable
         // Not atomic against a concurrent writer of the same key; the jobs that write archives
         // run once per key (Hangfire), and archive keys are unique by construction.
         if (await ExistsAsync(key, ct)) throw new ArchiveObjectExistsException(key);
+        retention ??= ArchiveLifecycle.DefaultLock(key, _options.ObjectLockMode, DateTimeOffset.UtcNow);
 
         var first = await ReadPartAsync(content, ct);
         if (first.Length < _options.PartSizeBytes)

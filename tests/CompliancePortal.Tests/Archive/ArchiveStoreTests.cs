@@ -93,17 +93,19 @@ public sealed class S3ArchiveStoreTests : ArchiveStoreContract, IClassFixture<S3
 {
     private readonly RecordingHttpClientFactory _http = new();
     private readonly S3ArchiveStore _store;
+    private readonly S3ArchiveOptions _options;
 
     public S3ArchiveStoreTests(S3rverFixture s3)
     {
-        _store = new S3ArchiveStore(new S3ArchiveOptions
+        _options = new S3ArchiveOptions
         {
             ServiceUrl = s3.ServiceUrl,
             Bucket = "compliance-" + Guid.NewGuid().ToString("N")[..8],
             AccessKey = "S3RVER",
             SecretKey = "S3RVER",
             PartSizeBytes = 5 * 1024 * 1024,
-        }, _http);
+        };
+        _store = new S3ArchiveStore(_options, _http);
         _store.EnsureBucketAsync().GetAwaiter().GetResult();
     }
 
@@ -133,6 +135,34 @@ public sealed class S3ArchiveStoreTests : ArchiveStoreContract, IClassFixture<S3
         var put = _http.Requests.Single(r => r.Method == "PUT" && r.Url.Contains("locked/manifest.json"));
         Assert.Equal("COMPLIANCE", put.Headers["x-amz-object-lock-mode"]);
         Assert.StartsWith("2033-11-27T00:00:00", put.Headers["x-amz-object-lock-retain-until-date"]);
+    }
+
+    [Fact]
+    public async Task Put_WithObjectLockModeConfigured_LocksRecordsForTheirRetention_AndLeavesWorkingCopiesUnlocked()
+    {
+        var http = new RecordingHttpClientFactory();
+        using var locked = new S3ArchiveStore(new S3ArchiveOptions
+        {
+            ServiceUrl = _options.ServiceUrl, Bucket = _options.Bucket, AccessKey = "S3RVER", SecretKey = "S3RVER", ObjectLockMode = "GOVERNANCE",
+        }, http);
+        var before = DateTimeOffset.UtcNow;
+
+        foreach (var key in new[] { "ledger/SYSTEM/2026/11/26/SYSTEM.ndjson.gz", "ledger/TRADE/2026/11/26/TRADE.ndjson.gz", "blotters/2026/11/blotter_2026-11-26.csv", "packages/p1/package.zip", "backups/2026/11/27/portal.dump" })
+            await locked.PutAsync(key, new MemoryStream([1]), "application/octet-stream");
+
+        DateTimeOffset? LockedUntil(string key)
+        {
+            var put = http.Requests.Single(r => r.Method == "PUT" && r.Url.Contains(key));
+            if (!put.Headers.TryGetValue("x-amz-object-lock-retain-until-date", out var until)) return null;
+            Assert.Equal("GOVERNANCE", put.Headers["x-amz-object-lock-mode"]);
+            return DateTimeOffset.Parse(until, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        Assert.Equal(365, (LockedUntil("ledger/SYSTEM/")!.Value - before).TotalDays, 0.01);
+        Assert.Equal(2555, (LockedUntil("ledger/TRADE/")!.Value - before).TotalDays, 0.01);
+        Assert.Equal(2555, (LockedUntil("blotters/")!.Value - before).TotalDays, 0.01);
+        Assert.Null(LockedUntil("packages/"));
+        Assert.Null(LockedUntil("backups/"));
+        Assert.Throws<InvalidOperationException>(() => new S3ArchiveStore(new S3ArchiveOptions { ServiceUrl = _options.ServiceUrl, Bucket = "b", ObjectLockMode = "forever" }));
     }
 
     public void Dispose() => _store.Dispose();
