@@ -3,6 +3,7 @@ using CompliancePortal.Accounts;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Materials;
 using CompliancePortal.Ingest;
+using CompliancePortal.LiveFeed;
 
 namespace CompliancePortal.Materials;
 
@@ -15,7 +16,7 @@ public static class MaterialsSetup
             .Validate(o => o.MaxBytes is > 0 and <= int.MaxValue, "Materials:MaxBytes must be between 1 and 2147483647")
             .ValidateOnStart();
         builder.Services.AddSingleton<MarketingMaterialService>();
-        builder.Services.AddHostedService<MaterialLiveUpdates>();
+        builder.Services.AddLedgerEventWatch<MarketingMaterialService>(MarketingMaterialService.LedgerEvent, s => s.NotifyChanged);
     }
 
     /// <summary>What a signed-in user may see of materials, from their roles.</summary>
@@ -53,30 +54,5 @@ public static class MaterialsSetup
                 return Results.Ok(new { id = result.Material!.Number, status = result.Material.Status.ToString(), version = result.Material.CurrentVersion });
             return Results.Problem(statusCode: result.NoSuchMaterial ? 404 : 409, title: "Not decided", detail: result.Error);
         }).RequireAuthorization(p => p.RequireRole(MaterialRoles.Reviewers));
-    }
-}
-
-/// <summary>
-/// Turns committed material review entries, from any portal instance, into the service's Changed
-/// event: the pages follow the ledger rather than this process's own writes.
-/// </summary>
-internal sealed class MaterialLiveUpdates(CompliancePortal.Core.LiveFeed.LedgerFeed feed, MarketingMaterialService service) : IHostedService
-{
-    private IDisposable? _subscription;
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _subscription = feed.Subscribe(batch =>
-        {
-            if (batch.Any(e => e.Event == MarketingMaterialService.LedgerEvent)) service.NotifyChanged();
-            return Task.CompletedTask;
-        });
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        _subscription?.Dispose();
-        return Task.CompletedTask;
     }
 }

@@ -1,4 +1,5 @@
 using CompliancePortal.Core.Preclearance;
+using CompliancePortal.LiveFeed;
 using Microsoft.Extensions.Options;
 
 namespace CompliancePortal.Preclearance;
@@ -16,31 +17,6 @@ public static class PreclearanceSetup
         builder.Services.AddSingleton<PreclearanceService>();
         builder.Services.AddSingleton<RestrictedListService>();
         builder.Services.AddSingleton<CompliancePortal.Core.ComplianceLogs.ComplianceRecords>();
-        builder.Services.AddHostedService<PreclearanceLiveUpdates>();
-    }
-}
-
-/// <summary>
-/// Turns committed preclearance ledger entries, from any portal instance, into the service's
-/// Changed event: the pages follow the ledger rather than this process's own writes.
-/// </summary>
-internal sealed class PreclearanceLiveUpdates(CompliancePortal.Core.LiveFeed.LedgerFeed feed, PreclearanceService service) : IHostedService
-{
-    private IDisposable? _subscription;
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _subscription = feed.Subscribe(batch =>
-        {
-            if (batch.Any(e => e.Event == PreclearanceService.LedgerEvent)) service.NotifyChanged();
-            return Task.CompletedTask;
-        });
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        _subscription?.Dispose();
-        return Task.CompletedTask;
+        builder.Services.AddLedgerEventWatch<PreclearanceService>(PreclearanceService.LedgerEvent, s => s.NotifyChanged);
     }
 }
