@@ -31,7 +31,35 @@ public static class CanonicalEntry
     public static DateTimeOffset ToMicroseconds(DateTimeOffset value) =>
         new(value.UtcTicks - value.UtcTicks % 10, TimeSpan.Zero);
 
-    public static byte[] Build(long seq, string source, LedgerEvent e)
+    /// <summary>What every entry's bytes start with, before the seq's digits.</summary>
+    private static ReadOnlySpan<byte> SeqPrefix => "{\"v\":1,\"seq\":"u8;
+
+    public static byte[] Build(long seq, string source, LedgerEvent e) => Join(seq, BuildTail(source, e));
+
+    /// <summary>
+    /// Everything after the seq's digits. It does not depend on the entry's place in the chain,
+    /// so request threads build it in parallel and the writer, holding the chain head, only
+    /// joins it to the seq (<see cref="Join"/>) and hashes.
+    /// </summary>
+    public static byte[] BuildTail(string source, LedgerEvent e)
+    {
+        var whole = BuildWithSeq(0, source, e);
+        return whole.AsSpan(SeqPrefix.Length + 1).ToArray();
+    }
+
+    /// <summary>The entry's bytes from its seq and the tail <see cref="BuildTail"/> made.</summary>
+    public static byte[] Join(long seq, ReadOnlySpan<byte> tail)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        seq.TryFormat(digits, out var length, default, CultureInfo.InvariantCulture);
+        var bytes = new byte[SeqPrefix.Length + length + tail.Length];
+        SeqPrefix.CopyTo(bytes);
+        digits[..length].CopyTo(bytes.AsSpan(SeqPrefix.Length));
+        tail.CopyTo(bytes.AsSpan(SeqPrefix.Length + length));
+        return bytes;
+    }
+
+    private static byte[] BuildWithSeq(long seq, string source, LedgerEvent e)
     {
         var buffer = new ArrayBufferWriter<byte>(256 + e.DataJson.Length);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))

@@ -45,7 +45,9 @@ public sealed class LedgerWriter(
             Interlocked.Add(ref _queuedEvents, -events.Count);
             throw new LedgerBusyException();
         }
-        var pending = new Pending(new AppendRequest(source, events),
+        // The canonical bytes are built here, on the request's thread, so the writer's time under
+        // the chain-head lock is spent only on seq, hash and COPY.
+        var pending = new Pending(AppendRequest.WithTails(source, events),
             new TaskCompletionSource<IReadOnlyList<LedgerReceipt>>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_queue.Writer.TryWrite(pending))
         {
@@ -117,9 +119,23 @@ public sealed class LedgerWriter(
 
     private async Task<IReadOnlyList<LedgerReceipt>[]> CommitOnceAsync(IReadOnlyList<AppendRequest> requests)
     {
+        try
+        {
+            // Most batches hold no event id stored before: try without looking them up.
+            return await CommitOnceAsync(requests, lookUpEventIds: false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == LedgerAppender.EventIdKey)
+        {
+            // A retried event id: nothing of the attempt was kept. Again, answering repeats with their original receipts.
+            return await CommitOnceAsync(requests, lookUpEventIds: true);
+        }
+    }
+
+    private async Task<IReadOnlyList<LedgerReceipt>[]> CommitOnceAsync(IReadOnlyList<AppendRequest> requests, bool lookUpEventIds)
+    {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        var receipts = await LedgerAppender.AppendAsync(connection, requests, CancellationToken.None);
+        var receipts = await LedgerAppender.AppendAsync(connection, requests, lookUpEventIds, CancellationToken.None);
         await tx.CommitAsync();
         return receipts;
     }

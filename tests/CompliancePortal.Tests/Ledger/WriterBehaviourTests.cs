@@ -40,6 +40,42 @@ public sealed class WriterBehaviourTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Post_RepeatedEventIdInABatchOfRequests_AnswersItsOriginalReceiptAndStoresTheOthersOnce()
+    {
+        var db = await postgres.CreateDatabaseAsync();
+        await using var portal = new PortalFactory(db);
+        var key = await portal.CreateKeyAsync("trading", [LogTypes.Trade]);
+        var client = portal.CreateClient();
+        var original = (await (await client.PostJsonAsync(IngestClient.Trade(1, eventId: "ord-1"), key)).JsonAsync()).GetProperty("receipts")[0];
+
+        // Hold the chain head so the next three requests queue up and are committed as one batch;
+        // the writer first tries that batch without looking event ids up, and the repeat makes it retry.
+        await using var blocker = new NpgsqlConnection(db.Admin);
+        await blocker.OpenAsync();
+        await using var tx = await blocker.BeginTransactionAsync();
+        await using (var lockHead = new NpgsqlCommand("SELECT * FROM ledger_head FOR UPDATE", blocker, tx))
+            await lockHead.ExecuteNonQueryAsync();
+        var first = client.PostNdJsonAsync([IngestClient.Trade(2, eventId: "ord-2"), IngestClient.Trade(3)], key);
+        var repeat = client.PostNdJsonAsync([IngestClient.Trade(4, eventId: "ord-4"), IngestClient.Trade(1, eventId: "ord-1")], key);
+        var last = client.PostJsonAsync(IngestClient.Trade(5, eventId: "ord-5"), key);
+        await WaitUntilAsync(async () => (await (await client.GetAsync("/healthz")).JsonAsync()).GetProperty("queued_events").GetInt64() == 5);
+        await tx.RollbackAsync();
+
+        var responses = await Task.WhenAll(first, repeat, last);
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var repeated = (await responses[1].JsonAsync()).GetProperty("receipts")[1];
+        Assert.True(repeated.GetProperty("duplicate").GetBoolean());
+        Assert.Equal(original.GetProperty("seq").GetInt64(), repeated.GetProperty("seq").GetInt64());
+        Assert.Equal(original.GetProperty("hash").GetString(), repeated.GetProperty("hash").GetString());
+        Assert.Equal("1,2,3,4,5", await db.ScalarAsync("SELECT string_agg(seq::text, ',' ORDER BY seq) FROM audit_log"));
+        Assert.Equal(1L, await db.ScalarAsync("SELECT count(*) FROM audit_log WHERE event_id = 'ord-1'"));
+        Assert.Equal(4L, await db.ScalarAsync("SELECT count(*) FROM ledger_event_ids"));
+        await using var data = db.AppDataSource();
+        var verify = await LedgerVerifier.VerifyAsync(data);
+        Assert.True(verify.Intact, verify.Reason);
+    }
+
+    [Fact]
     public async Task FileLog_HoldsExactlyTheCommittedEvents()
     {
         var db = await postgres.CreateDatabaseAsync();
