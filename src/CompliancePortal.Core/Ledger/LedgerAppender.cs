@@ -14,6 +14,16 @@ public sealed record AppendRequest(string Source, IReadOnlyList<LedgerEvent> Eve
         new(source, events) { Tails = [.. events.Select(e => CanonicalEntry.BuildTail(source, e))] };
 }
 
+/// <summary>An append worked out in memory: its rows, each request's receipts, and the chain head before and after.</summary>
+public sealed class AppendPlan
+{
+    internal List<(long Seq, string Source, LedgerEvent Event, byte[] Canonical, string Previous, string Current)> Rows { get; } = [];
+
+    public required IReadOnlyList<LedgerReceipt>[] Receipts { get; init; }
+    public required ChainHead Start { get; init; }
+    public ChainHead End { get; internal set; } = null!;
+}
+
 /// <summary>
 /// The only code that inserts into the ledger. It runs inside a caller's transaction: it locks
 /// the chain head row (so every writer, in every portal process, extends one gapless chain),
@@ -27,26 +37,65 @@ public static class LedgerAppender
     /// <summary>The unique key that refuses an event id stored before (SQLSTATE 23505 names it).</summary>
     public const string EventIdKey = "ledger_event_ids_pkey";
 
-    public static Task<IReadOnlyList<LedgerReceipt>[]> AppendAsync(
+    public static async Task<IReadOnlyList<LedgerReceipt>[]> AppendAsync(
         NpgsqlConnection connection, IReadOnlyList<AppendRequest> requests, CancellationToken ct) =>
-        AppendAsync(connection, requests, lookUpEventIds: true, ct);
+        (await AppendAsync(connection, requests, lookUpEventIds: true, ct)).Receipts;
 
+    /// <summary>Locks the head, then plans, writes and advances; returns the plan (its receipts and the new head).</summary>
     /// <param name="lookUpEventIds">
     /// false skips reading which event ids are already stored: a repeat then fails the COPY on
     /// <see cref="EventIdKey"/> before any entry is written, and the caller rolls back and calls
     /// again with true. The batching writer does so because repeats are rare and the lookup was
     /// a sixth of its time under the chain-head lock.
     /// </param>
-    public static async Task<IReadOnlyList<LedgerReceipt>[]> AppendAsync(
+    public static async Task<AppendPlan> AppendAsync(
         NpgsqlConnection connection, IReadOnlyList<AppendRequest> requests, bool lookUpEventIds, CancellationToken ct)
     {
-        var (seq, hash) = await LockHeadAsync(connection, ct);
+        var head = await LockHeadAsync(connection, ct);
         var existing = lookUpEventIds
             ? await FindStoredEventIdsAsync(connection, requests, ct)
             : new Dictionary<(string, string), LedgerReceipt>();
+        var plan = Plan(requests, head, existing);
+        if (plan.Rows.Count == 0) return plan;
+        await WriteAsync(connection, plan, ct);
+        await AdvanceAsync(connection, plan.End, ct);
+        return plan;
+    }
 
-        var results = new IReadOnlyList<LedgerReceipt>[requests.Count];
-        var rows = new List<(long Seq, string Source, LedgerEvent Event, byte[] Canonical, string Previous, string Current)>();
+    /// <summary>
+    /// Plans an append after a head the caller predicts (the end of its previous plan), taking
+    /// no lock and assuming no event id was stored before. <see cref="WritePlannedAsync"/> and
+    /// <see cref="AdvancePlannedAsync"/> then store it.
+    /// </summary>
+    public static AppendPlan PlanAfter(IReadOnlyList<AppendRequest> requests, ChainHead predicted) =>
+        Plan(requests, predicted, []);
+
+    /// <summary>
+    /// Writes a plan from <see cref="PlanAfter"/> without taking the chain-head lock, so it can
+    /// run while the appends before it are still committing. Nothing of it is visible until
+    /// <see cref="AdvancePlannedAsync"/> succeeds and the caller commits.
+    /// </summary>
+    public static Task WritePlannedAsync(NpgsqlConnection connection, AppendPlan plan, CancellationToken ct) =>
+        WriteAsync(connection, plan, ct);
+
+    /// <summary>
+    /// Locks the head and advances it to the plan's end only if it is still the head the plan
+    /// started at. False when it is not (an earlier append failed, or another writer appended):
+    /// the caller must roll back. Because the head moves only under its lock and only from the
+    /// head a plan started at, commits still extend one gapless chain in seq order.
+    /// </summary>
+    public static async Task<bool> AdvancePlannedAsync(NpgsqlConnection connection, AppendPlan plan, CancellationToken ct)
+    {
+        if (await LockHeadAsync(connection, ct) != plan.Start) return false;
+        await AdvanceAsync(connection, plan.End, ct);
+        return true;
+    }
+
+    private static AppendPlan Plan(
+        IReadOnlyList<AppendRequest> requests, ChainHead start, Dictionary<(string, string), LedgerReceipt> existing)
+    {
+        var plan = new AppendPlan { Receipts = new IReadOnlyList<LedgerReceipt>[requests.Count], Start = start };
+        var (seq, hash) = (start.Seq, start.Hash);
         for (var r = 0; r < requests.Count; r++)
         {
             var request = requests[r];
@@ -64,16 +113,20 @@ public static class LedgerAppender
                     ? CanonicalEntry.Join(seq, tails[i])
                     : CanonicalEntry.Build(seq, request.Source, e);
                 var current = ChainHash.Compute(hash, canonical);
-                rows.Add((seq, request.Source, e, canonical, hash, current));
+                plan.Rows.Add((seq, request.Source, e, canonical, hash, current));
                 receipts[i] = new LedgerReceipt(seq, current, e.EventId, false);
                 if (e.EventId is not null) existing[(request.Source, e.EventId)] = receipts[i];
                 hash = current;
             }
-            results[r] = receipts;
+            plan.Receipts[r] = receipts;
         }
+        plan.End = new ChainHead(seq, hash);
+        return plan;
+    }
 
-        if (rows.Count == 0) return results;
-
+    private static async Task WriteAsync(NpgsqlConnection connection, AppendPlan plan, CancellationToken ct)
+    {
+        var rows = plan.Rows;
         // Event ids first: a repeat (when not looked up) fails here, before the costly entry COPY.
         if (rows.Exists(r => r.Event.EventId is not null))
         {
@@ -122,28 +175,28 @@ public static class LedgerAppender
             }
             await importer.CompleteAsync(ct);
         }
+    }
 
-        await using (var advance = new NpgsqlCommand(
+    private static async Task AdvanceAsync(NpgsqlConnection connection, ChainHead end, CancellationToken ct)
+    {
+        await using var advance = new NpgsqlCommand(
             """
             WITH head AS (UPDATE ledger_head SET seq = $1, hash = $2 WHERE id = 1 RETURNING seq)
             SELECT pg_notify($3, seq::text) FROM head
-            """, connection))
-        {
-            advance.Parameters.Add(new() { Value = seq });
-            advance.Parameters.Add(new() { Value = hash });
-            advance.Parameters.Add(new() { Value = NotifyChannel });
-            await advance.ExecuteNonQueryAsync(ct);
-        }
-        return results;
+            """, connection);
+        advance.Parameters.Add(new() { Value = end.Seq });
+        advance.Parameters.Add(new() { Value = end.Hash });
+        advance.Parameters.Add(new() { Value = NotifyChannel });
+        await advance.ExecuteNonQueryAsync(ct);
     }
 
-    private static async Task<(long Seq, string Hash)> LockHeadAsync(NpgsqlConnection connection, CancellationToken ct)
+    private static async Task<ChainHead> LockHeadAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("SELECT seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE", connection);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct))
             throw new InvalidOperationException("ledger_head has no row: the ledger migration has not run.");
-        return (reader.GetInt64(0), reader.GetString(1));
+        return new ChainHead(reader.GetInt64(0), reader.GetString(1));
     }
 
     private static async Task<Dictionary<(string, string), LedgerReceipt>> FindStoredEventIdsAsync(

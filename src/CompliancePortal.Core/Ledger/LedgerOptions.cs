@@ -11,6 +11,13 @@ public sealed class LedgerOptions
     /// <summary>How long the writer waits for more events before committing a small batch.</summary>
     public int MaxLingerMilliseconds { get; set; } = 1;
 
+    /// <summary>
+    /// Batches being written at once: a batch is COPYed on its own connection while the one
+    /// before it commits, so PostgreSQL's work on consecutive batches overlaps. 1 writes one
+    /// batch at a time.
+    /// </summary>
+    public int PipelineDepth { get; set; } = 3;
+
     /// <summary>Events waiting for a commit before new requests are refused with 503.</summary>
     public int MaxQueuedEvents { get; set; } = 100_000;
 }

@@ -18,6 +18,10 @@ public sealed class LedgerUnavailableException(string message, Exception inner) 
 /// takes whatever is queued (up to <see cref="LedgerOptions.MaxBatchEvents"/>), commits it in
 /// one transaction and only then completes each caller with its receipts. The queue is bounded
 /// by event count, so memory stays bounded and overload shows as <see cref="LedgerBusyException"/>.
+/// Once it knows where the chain ends, it plans the next batch after the one still committing
+/// and writes it on a second connection (<see cref="LedgerOptions.PipelineDepth"/>); that batch
+/// takes the chain-head lock last and commits only if the head is the one it was planned after,
+/// else it is rolled back and committed the locked way.
 /// </summary>
 public sealed class LedgerWriter(
     NpgsqlDataSource dataSource,
@@ -66,39 +70,120 @@ public sealed class LedgerWriter(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<Pending>();
         var reader = _queue.Reader;
+        var inFlight = new Queue<InFlight>();
+        ChainHead? predicted = null;
         // Drain what was accepted even while stopping: an accepted request is answered, never dropped.
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
-            batch.Clear();
-            var events = 0;
-            var linger = Stopwatch.StartNew();
-            while (events < _options.MaxBatchEvents)
+            var batch = await TakeBatchAsync(reader, stoppingToken);
+            if (predicted is null)
             {
-                if (reader.TryRead(out var next))
-                {
-                    batch.Add(next);
-                    events += next.Request.Events.Count;
-                    continue;
-                }
-                var remaining = _options.MaxLingerMilliseconds - linger.ElapsedMilliseconds;
-                if (remaining <= 0 || stoppingToken.IsCancellationRequested) break;
-                var more = reader.WaitToReadAsync(CancellationToken.None).AsTask();
-                if (await Task.WhenAny(more, Task.Delay(TimeSpan.FromMilliseconds(remaining))) != more) break;
+                // Where the chain ends is not known (start, or after a batch that did not end as
+                // planned): commit under the lock from the start, which tells where it ends.
+                predicted = await CommitAsync(batch);
+                continue;
             }
-            await CommitAsync(batch);
-            Interlocked.Add(ref _queuedEvents, -events);
+            var plan = LedgerAppender.PlanAfter([.. batch.Select(p => p.Request)], predicted);
+            var before = inFlight.Count > 0 ? inFlight.Last().Outcome : Task.FromResult<ChainHead?>(predicted);
+            inFlight.Enqueue(new InFlight(CommitPlannedAsync(batch, plan, before), plan.End));
+            predicted = plan.End;
+            var (replanned, head) = await SettleAsync(inFlight, Math.Max(1, _options.PipelineDepth) - 1);
+            if (replanned) predicted = head;
         }
+        await SettleAsync(inFlight, 0);
     }
 
-    private async Task CommitAsync(List<Pending> batch)
+    /// <summary>A batch being written while the ones before it may still commit, and the head it is to end at.</summary>
+    private sealed record InFlight(Task<ChainHead?> Outcome, ChainHead Planned);
+
+    private async Task<List<Pending>> TakeBatchAsync(ChannelReader<Pending> reader, CancellationToken stoppingToken)
+    {
+        var batch = new List<Pending>();
+        var events = 0;
+        var linger = Stopwatch.StartNew();
+        while (events < _options.MaxBatchEvents)
+        {
+            if (reader.TryRead(out var next))
+            {
+                batch.Add(next);
+                events += next.Request.Events.Count;
+                continue;
+            }
+            var remaining = _options.MaxLingerMilliseconds - linger.ElapsedMilliseconds;
+            if (remaining <= 0 || stoppingToken.IsCancellationRequested) break;
+            var more = reader.WaitToReadAsync(CancellationToken.None).AsTask();
+            if (await Task.WhenAny(more, Task.Delay(TimeSpan.FromMilliseconds(remaining))) != more) break;
+        }
+        return batch;
+    }
+
+    /// <summary>
+    /// Waits until at most <paramref name="keep"/> batches are in flight. When one did not end
+    /// where it was planned to (it fell back to the locked path, or failed), the ones after it
+    /// cannot either, so all are awaited: Replanned is then true and Head is the head after the
+    /// last of them (null when unknown).
+    /// </summary>
+    private static async Task<(bool Replanned, ChainHead? Head)> SettleAsync(Queue<InFlight> inFlight, int keep)
+    {
+        var replanned = false;
+        ChainHead? head = null;
+        while (inFlight.Count > (replanned ? 0 : keep))
+        {
+            var batch = inFlight.Dequeue();
+            head = await batch.Outcome;
+            if (head != batch.Planned) replanned = true;
+        }
+        return (replanned, head);
+    }
+
+    /// <summary>
+    /// Writes a planned batch on its own connection while the batch <paramref name="before"/> it
+    /// may still be committing, then, once that one is done, advances the head and commits. If
+    /// the one before did not end where this one starts, or this one fails before COMMIT (an
+    /// event id stored before, a value PostgreSQL refuses), nothing of the attempt is kept and
+    /// the batch is committed the locked way, which reports what is wrong. Returns the head
+    /// after the batch, or null when it failed.
+    /// </summary>
+    private async Task<ChainHead?> CommitPlannedAsync(List<Pending> batch, AppendPlan plan, Task<ChainHead?> before)
+    {
+        var committing = false;
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync();
+            await using var tx = await connection.BeginTransactionAsync();
+            await LedgerAppender.WritePlannedAsync(connection, plan, CancellationToken.None);
+            // Taking the head lock before the batch ahead has committed would only find the head
+            // short of where this plan starts.
+            if (await before == plan.Start && await LedgerAppender.AdvancePlannedAsync(connection, plan, CancellationToken.None))
+            {
+                // From here an error leaves the outcome unknown, so the batch is not repeated.
+                committing = true;
+                await tx.CommitAsync();
+                Complete(batch, plan.Receipts);
+                return plan.End;
+            }
+        }
+        catch (Exception ex) when (!committing)
+        {
+            logger.LogDebug(ex, "Planned batch of {Count} requests not written; committing it under the lock", batch.Count);
+        }
+        catch (Exception ex)
+        {
+            Fail(batch, ex);
+            return null;
+        }
+        return await CommitAsync(batch);
+    }
+
+    /// <summary>Commits a batch under the chain-head lock; returns the head after it, or null when it failed.</summary>
+    private async Task<ChainHead?> CommitAsync(List<Pending> batch)
     {
         try
         {
-            var receipts = await CommitOnceAsync(batch.Select(p => p.Request).ToList());
-            for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(receipts[i]);
-            committed.Signal();
+            var plan = await CommitOnceAsync(batch.Select(p => p.Request).ToList());
+            Complete(batch, plan.Receipts);
+            return plan.End;
         }
         catch (PostgresException ex) when (batch.Count > 1 && ex.SqlState.StartsWith("22", StringComparison.Ordinal))
         {
@@ -106,18 +191,33 @@ public sealed class LedgerWriter(
             // cannot fail its neighbours.
             logger.LogWarning(ex, "Batch of {Count} requests failed on data; committing them one by one", batch.Count);
             foreach (var pending in batch) await CommitAsync([pending]);
+            return null;
         }
         catch (Exception ex)
         {
-            logger.LogError(ex, "Ledger batch of {Count} requests was not committed", batch.Count);
-            var failure = ex is PostgresException pg && pg.SqlState.StartsWith("22", StringComparison.Ordinal)
-                ? new LedgerRejectedException(pg.MessageText, ex)
-                : (Exception)new LedgerUnavailableException("The ledger could not commit the batch; nothing was stored.", ex);
-            foreach (var pending in batch) pending.Done.TrySetException(failure);
+            Fail(batch, ex);
+            return null;
         }
     }
 
-    private async Task<IReadOnlyList<LedgerReceipt>[]> CommitOnceAsync(IReadOnlyList<AppendRequest> requests)
+    private void Complete(List<Pending> batch, IReadOnlyList<LedgerReceipt>[] receipts)
+    {
+        for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(receipts[i]);
+        Interlocked.Add(ref _queuedEvents, -batch.Sum(p => p.Request.Events.Count));
+        committed.Signal();
+    }
+
+    private void Fail(List<Pending> batch, Exception ex)
+    {
+        logger.LogError(ex, "Ledger batch of {Count} requests was not committed", batch.Count);
+        var failure = ex is PostgresException pg && pg.SqlState.StartsWith("22", StringComparison.Ordinal)
+            ? new LedgerRejectedException(pg.MessageText, ex)
+            : (Exception)new LedgerUnavailableException("The ledger could not commit the batch; nothing was stored.", ex);
+        foreach (var pending in batch) pending.Done.TrySetException(failure);
+        Interlocked.Add(ref _queuedEvents, -batch.Sum(p => p.Request.Events.Count));
+    }
+
+    private async Task<AppendPlan> CommitOnceAsync(IReadOnlyList<AppendRequest> requests)
     {
         try
         {
@@ -131,13 +231,13 @@ public sealed class LedgerWriter(
         }
     }
 
-    private async Task<IReadOnlyList<LedgerReceipt>[]> CommitOnceAsync(IReadOnlyList<AppendRequest> requests, bool lookUpEventIds)
+    private async Task<AppendPlan> CommitOnceAsync(IReadOnlyList<AppendRequest> requests, bool lookUpEventIds)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        var receipts = await LedgerAppender.AppendAsync(connection, requests, lookUpEventIds, CancellationToken.None);
+        var plan = await LedgerAppender.AppendAsync(connection, requests, lookUpEventIds, CancellationToken.None);
         await tx.CommitAsync();
-        return receipts;
+        return plan;
     }
 }
 

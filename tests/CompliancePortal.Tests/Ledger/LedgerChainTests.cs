@@ -51,6 +51,40 @@ public sealed class LedgerChainTests(PostgresFixture postgres) : PortalTest(post
     }
 
     [Fact]
+    public async Task Append_FromTwoPortalProcessesAtOnce_FormsOneChainAndAnswersRepeatsAcrossThem()
+    {
+        // A second portal on the same database: each writer's planned batches keep finding the
+        // other's commits at the head, fall back to the locked path, and the chain stays one.
+        await using var second = new PortalFactory(Db);
+        var clients = new[] { Client, second.CreateClient() };
+        const int perPortal = 6, requestsEach = 8, eventsEach = 20;
+        var receipts = new List<long>();
+        var repeats = new List<(long Original, long Answered, bool Duplicate)>();
+        await Task.WhenAll(Enumerable.Range(0, 2 * perPortal).Select(async c =>
+        {
+            for (var r = 0; r < requestsEach; r++)
+            {
+                var lines = Enumerable.Range(0, eventsEach).Select(i => IngestClient.Trade(i, eventId: $"c{c}-r{r}-e{i}")).ToList();
+                var body = await (await clients[c % 2].PostNdJsonAsync(lines, Key)).JsonAsync();
+                var seqs = body.GetProperty("receipts").EnumerateArray().Select(x => x.GetProperty("seq").GetInt64()).ToList();
+                lock (receipts) receipts.AddRange(seqs);
+                // The same request again through the other portal, as a client retrying elsewhere.
+                var again = await (await clients[(c + 1) % 2].PostNdJsonAsync(lines, Key)).JsonAsync();
+                var first = again.GetProperty("receipts")[0];
+                lock (repeats) repeats.Add((seqs[0], first.GetProperty("seq").GetInt64(), first.GetProperty("duplicate").GetBoolean()));
+            }
+        }));
+
+        const int total = 2 * perPortal * requestsEach * eventsEach;
+        Assert.Equal(Enumerable.Range(1, total).Select(i => (long)i), receipts.Order());
+        Assert.All(repeats, r => Assert.True(r.Duplicate && r.Original == r.Answered, $"repeat answered {r.Answered} for {r.Original}"));
+        Assert.Equal((long)total, await Db.ScalarAsync("SELECT count(*) FROM audit_log"));
+        var result = await VerifyAsync();
+        Assert.True(result.Intact, result.Reason);
+        Assert.Equal(total, result.Head.Seq);
+    }
+
+    [Fact]
     public async Task Verify_RecomputesEachHashFromTheStoredCanonicalBytes()
     {
         await PostTradesAsync(5);

@@ -76,6 +76,53 @@ public sealed class WriterBehaviourTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Post_WhenTheBatchAheadFails_TheBatchWrittenBehindItIsRedoneAndTheChainHasNoGap()
+    {
+        var db = await postgres.CreateDatabaseAsync();
+        await using var portal = new PortalFactory(db);
+        var key = await portal.CreateKeyAsync("trading", [LogTypes.Trade]);
+        var client = portal.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync(IngestClient.Trade(1), key)).StatusCode);
+
+        // PostgreSQL refuses one trade (as it would a value it cannot store), and the head is
+        // held so the refused batch and the one planned behind it are both in flight.
+        await using var admin = new NpgsqlConnection(db.Admin);
+        await admin.OpenAsync();
+        await using (var refuse = new NpgsqlCommand(
+            """
+            CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.event_data ->> 'trade_id' = 'TRD-2024-10-08-000666' THEN
+                    RAISE EXCEPTION 'refused for the test' USING ERRCODE = 'invalid_parameter_value';
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER refuse_boom BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_boom();
+            """, admin))
+            await refuse.ExecuteNonQueryAsync();
+        await using var tx = await admin.BeginTransactionAsync();
+        await using (var lockHead = new NpgsqlCommand("SELECT * FROM ledger_head FOR UPDATE", admin, tx))
+            await lockHead.ExecuteNonQueryAsync();
+        var refused = client.PostJsonAsync(IngestClient.Trade(666), key);
+        await WaitUntilAsync(async () => (await (await client.GetAsync("/healthz")).JsonAsync()).GetProperty("queued_events").GetInt64() == 1);
+        await Task.Delay(200);  // the writer has taken it as a batch of its own
+        var behind = client.PostNdJsonAsync([IngestClient.Trade(2), IngestClient.Trade(3)], key);
+        await WaitUntilAsync(async () => (await (await client.GetAsync("/healthz")).JsonAsync()).GetProperty("queued_events").GetInt64() == 3);
+        await Task.Delay(200);
+        await tx.RollbackAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await refused).StatusCode);
+        var accepted = await behind;
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        var seqs = (await accepted.JsonAsync()).GetProperty("receipts").EnumerateArray().Select(r => r.GetProperty("seq").GetInt64());
+        Assert.Equal([2L, 3L], seqs);
+        Assert.Equal("1,2,3", await db.ScalarAsync("SELECT string_agg(seq::text, ',' ORDER BY seq) FROM audit_log"));
+        await using var data = db.AppDataSource();
+        var verify = await LedgerVerifier.VerifyAsync(data);
+        Assert.True(verify.Intact, verify.Reason);
+    }
+
+    [Fact]
     public async Task FileLog_HoldsExactlyTheCommittedEvents()
     {
         var db = await postgres.CreateDatabaseAsync();
