@@ -32,17 +32,28 @@ public sealed class FileLogWriter(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         Directory.CreateDirectory(Folder);
+        var inbox = committed.Follow();
         var last = RecoverLastSeq();
+        var read = true;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                int written;
-                do
+                if (read)
                 {
-                    (written, last) = await AppendPageAsync(last, stoppingToken);
-                } while (written == PageSize);
-                await committed.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                    int written;
+                    do
+                    {
+                        (written, last) = await AppendPageAsync(last, stoppingToken);
+                    } while (written == PageSize);
+                    read = false;
+                }
+                // What this process's writer committed is handed over; anything else (a wake-up,
+                // a gap, the poll) is read from the ledger.
+                var handed = await inbox.TakeAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                var following = handed is { Count: > 0 } ? LedgerInbox.FollowingOn(handed, last) : null;
+                if (following is null) read = true;
+                else if (following.Count > 0) last = await AppendEntriesAsync(following, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -51,9 +62,30 @@ public sealed class FileLogWriter(
             catch (Exception ex)
             {
                 logger.LogWarning(ex, "File log is behind the ledger; retrying");
+                read = true;
                 await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
             }
         }
+    }
+
+    /// <summary>Appends handed-over entries (ascending seq, following on from the file) and returns the last seq.</summary>
+    private async Task<long> AppendEntriesAsync(IReadOnlyList<CommittedEntry> entries, CancellationToken ct)
+    {
+        var lines = _lines;
+        lines.ResetWrittenCount();
+        string? fileDay = null;
+        foreach (var entry in entries)
+        {
+            var day = DayOf(entry.Event.ReceivedAt.UtcDateTime);
+            if (day != fileDay)
+            {
+                if (fileDay is not null) await AppendToFileAsync(fileDay, lines, ct);
+                fileDay = day;
+            }
+            AppendLine(lines, entry.Canonical, entry.PreviousHash, entry.CurrentHash);
+        }
+        if (fileDay is not null) await AppendToFileAsync(fileDay, lines, ct);
+        return entries[^1].Seq;
     }
 
     private async Task<(int Written, long Last)> AppendPageAsync(long after, CancellationToken ct)
@@ -73,19 +105,13 @@ public sealed class FileLogWriter(
         while (await reader.ReadAsync(ct))
         {
             var seq = reader.GetInt64(0);
-            var day = reader.GetDateTime(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            var day = DayOf(reader.GetDateTime(1));
             if (day != fileDay)
             {
                 if (fileDay is not null) await AppendToFileAsync(fileDay, lines, ct);
                 fileDay = day;
             }
-            var canonical = reader.GetFieldValue<byte[]>(2);
-            lines.Write(canonical.AsSpan(0, canonical.Length - 1));
-            lines.Write(",\"previous_hash\":\""u8);
-            WriteAscii(lines, reader.GetString(3));
-            lines.Write("\",\"current_hash\":\""u8);
-            WriteAscii(lines, reader.GetString(4));
-            lines.Write("\"}\n"u8);
+            AppendLine(lines, reader.GetFieldValue<byte[]>(2), reader.GetString(3), reader.GetString(4));
             last = seq;
             count++;
         }
@@ -101,6 +127,19 @@ public sealed class FileLogWriter(
             await file.FlushAsync(CancellationToken.None);
         }
         lines.ResetWrittenCount();
+    }
+
+    private static string DayOf(DateTime utc) => utc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>One line: the canonical JSON with previous_hash and current_hash added at the end.</summary>
+    private static void AppendLine(ArrayBufferWriter<byte> lines, byte[] canonical, string previousHash, string currentHash)
+    {
+        lines.Write(canonical.AsSpan(0, canonical.Length - 1));
+        lines.Write(",\"previous_hash\":\""u8);
+        WriteAscii(lines, previousHash);
+        lines.Write("\",\"current_hash\":\""u8);
+        WriteAscii(lines, currentHash);
+        lines.Write("\"}\n"u8);
     }
 
     private static void WriteAscii(ArrayBufferWriter<byte> lines, string hex)

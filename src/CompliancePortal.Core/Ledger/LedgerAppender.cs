@@ -17,7 +17,8 @@ public sealed record AppendRequest(string Source, IReadOnlyList<LedgerEvent> Eve
 /// <summary>An append worked out in memory: its rows, each request's receipts, and the chain head before and after.</summary>
 public sealed class AppendPlan
 {
-    internal List<(long Seq, string Source, LedgerEvent Event, byte[] Canonical, string Previous, string Current)> Rows { get; } = [];
+    /// <summary>The entries to store, in seq order (none when every event was a repeat).</summary>
+    public List<CommittedEntry> Rows { get; } = [];
 
     public required IReadOnlyList<LedgerReceipt>[] Receipts { get; init; }
     public required ChainHead Start { get; init; }
@@ -113,7 +114,7 @@ public static class LedgerAppender
                     ? CanonicalEntry.Join(seq, tails[i])
                     : CanonicalEntry.Build(seq, request.Source, e);
                 var current = ChainHash.Compute(hash, canonical);
-                plan.Rows.Add((seq, request.Source, e, canonical, hash, current));
+                plan.Rows.Add(new CommittedEntry(seq, request.Source, e, canonical, hash, current));
                 receipts[i] = new LedgerReceipt(seq, current, e.EventId, false);
                 if (e.EventId is not null) existing[(request.Source, e.EventId)] = receipts[i];
                 hash = current;
@@ -139,7 +140,7 @@ public static class LedgerAppender
                 importer.Write(row.Source, NpgsqlDbType.Varchar);
                 importer.Write(row.Event.EventId, NpgsqlDbType.Varchar);
                 importer.Write(row.Seq, NpgsqlDbType.Bigint);
-                importer.Write(row.Current, NpgsqlDbType.Char);
+                importer.Write(row.CurrentHash, NpgsqlDbType.Char);
             }
             await importer.CompleteAsync(ct);
         }
@@ -170,8 +171,8 @@ public static class LedgerAppender
                 importer.Write(row.Source, NpgsqlDbType.Varchar);
                 WriteNullable(importer, e.EventId);
                 importer.Write(row.Canonical, NpgsqlDbType.Bytea);
-                importer.Write(row.Previous, NpgsqlDbType.Char);
-                importer.Write(row.Current, NpgsqlDbType.Char);
+                importer.Write(row.PreviousHash, NpgsqlDbType.Char);
+                importer.Write(row.CurrentHash, NpgsqlDbType.Char);
             }
             await importer.CompleteAsync(ct);
         }

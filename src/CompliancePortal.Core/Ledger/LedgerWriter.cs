@@ -160,7 +160,7 @@ public sealed class LedgerWriter(
                 // From here an error leaves the outcome unknown, so the batch is not repeated.
                 committing = true;
                 await tx.CommitAsync();
-                Complete(batch, plan.Receipts);
+                Complete(batch, plan);
                 return plan.End;
             }
         }
@@ -182,7 +182,7 @@ public sealed class LedgerWriter(
         try
         {
             var plan = await CommitOnceAsync(batch.Select(p => p.Request).ToList());
-            Complete(batch, plan.Receipts);
+            Complete(batch, plan);
             return plan.End;
         }
         catch (PostgresException ex) when (batch.Count > 1 && ex.SqlState.StartsWith("22", StringComparison.Ordinal))
@@ -200,11 +200,12 @@ public sealed class LedgerWriter(
         }
     }
 
-    private void Complete(List<Pending> batch, IReadOnlyList<LedgerReceipt>[] receipts)
+    private void Complete(List<Pending> batch, AppendPlan plan)
     {
-        for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(receipts[i]);
+        // Followers first: the batch behind this one commits once this returns, and its entries must come after these.
+        committed.Publish(plan.Rows);
+        for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(plan.Receipts[i]);
         Interlocked.Add(ref _queuedEvents, -batch.Sum(p => p.Request.Events.Count));
-        committed.Signal();
     }
 
     private void Fail(List<Pending> batch, Exception ex)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CompliancePortal.Core.Ledger;
 
 namespace CompliancePortal.Core.LiveFeed;
 
@@ -19,6 +20,24 @@ public sealed record FeedEntry(
     [property: JsonPropertyName("data")] IReadOnlyDictionary<string, JsonElement> Data,
     [property: JsonPropertyName("current_hash")] string CurrentHash)
 {
+    /// <summary>The feed's view of an entry handed over by the writer (the same projection the ledger queries make).</summary>
+    public static FeedEntry From(CommittedEntry entry)
+    {
+        var e = entry.Event;
+        using var data = JsonDocument.Parse(e.DataJson);
+        var fields = new Dictionary<string, JsonElement>();
+        string? level = null;
+        foreach (var property in data.RootElement.EnumerateObject())
+        {
+            if (property.NameEquals("level"u8))
+                level = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : property.Value.GetRawText();
+            if (FeedFields.Contains(property.Name)) fields[property.Name] = property.Value.Clone();
+        }
+        var receivedAt = CanonicalEntry.ToMicroseconds(e.ReceivedAt);
+        return new FeedEntry(entry.Seq, receivedAt, CanonicalEntry.ToMicroseconds(e.Timestamp ?? e.ReceivedAt),
+            e.LogType, e.Event, level, fields, entry.CurrentHash);
+    }
+
     /// <summary>A data field as text: strings as they are, numbers with the digits the source sent.</summary>
     public string? Text(string field) =>
         Data.TryGetValue(field, out var value)
@@ -49,4 +68,8 @@ public static class FeedFields
         "trade_id", "asset", "action", "symbol", "quantity", "fill_price", "limit_price", "slippage_pct", "error",
         "api", "endpoint", "status_code", "latency_ms", "check", "severity", "trigger",
     ];
+
+    private static readonly HashSet<string> Set = [.. All];
+
+    public static bool Contains(string field) => Set.Contains(field);
 }

@@ -9,12 +9,13 @@ using Npgsql;
 namespace CompliancePortal.Core.LiveFeed;
 
 /// <summary>
-/// Follows the ledger for the live feed on this portal instance. Three things wake it: a
-/// PostgreSQL NOTIFY on <see cref="LedgerAppender.NotifyChannel"/> (sent inside every appending
-/// transaction, so it reaches every instance, and only after the commit), the in-process
-/// <see cref="LedgerCommitSignal"/>, and a fallback poll. Whatever woke it, it reads the rows
-/// after the last seq it published, in seq order, and publishes them to <see cref="LedgerFeed"/>.
-/// Because appends hold the chain-head lock until commit, rows become visible in seq order, so
+/// Follows the ledger for the live feed on this portal instance. The entries this process's
+/// writer commits are handed over in memory (<see cref="LedgerCommitSignal"/>) and published
+/// as they are. Everything else is read from the ledger by seq after the last one published:
+/// a PostgreSQL NOTIFY on <see cref="LedgerAppender.NotifyChannel"/> (sent inside every
+/// appending transaction, so it reaches every instance, and only after the commit) that the
+/// hand-overs have not caught up with shortly after, a hand-over that does not follow on, and
+/// a fallback poll. Because commits extend the chain in seq order under the chain-head lock,
 /// reading by seq never skips or repeats a row, even when notifications are lost or merged.
 /// </summary>
 public sealed class LedgerFollower(
@@ -28,9 +29,16 @@ public sealed class LedgerFollower(
     /// <summary>The LISTEN connection's application_name (visible in pg_stat_activity).</summary>
     public const string ListenerApplicationName = "cp-ledger-listener";
 
-    // One pending wake-up is enough: a read after it picks up everything committed before it.
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
-        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    /// <summary>How long a NOTIFY waits for the in-memory hand-over of the same commit before the ledger is read.</summary>
+    private static readonly TimeSpan NotifyGrace = TimeSpan.FromMilliseconds(50);
+
+    private LedgerInbox? _inbox;
+
+    /// <summary>The highest seq a NOTIFY announced.</summary>
+    private long _notified;
+
+    /// <summary>1 when the ledger must be read whatever was announced (a LISTEN connection was just opened).</summary>
+    private int _readRequested;
 
     private int _listening;
 
@@ -45,25 +53,56 @@ public sealed class LedgerFollower(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
+        var inbox = _inbox = committed.Follow();
         var last = await StartingSeqAsync(stoppingToken);
         if (stoppingToken.IsCancellationRequested) return;
         var listen = ListenAsync(stoppingToken);
-        var signals = SignalsAsync(TimeSpan.FromMilliseconds(o.PollIntervalMilliseconds), stoppingToken);
+        var pageSize = Math.Min(o.PageSize, o.MaxEntriesPerCall);
         try
         {
-            while (await _wake.Reader.WaitToReadAsync(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
-                _wake.Reader.TryRead(out _);
-                last = await PublishNewAsync(last, Math.Min(o.PageSize, o.MaxEntriesPerCall), stoppingToken);
+                var handed = await inbox.TakeAsync(TimeSpan.FromMilliseconds(o.PollIntervalMilliseconds), stoppingToken);
+                // A hand-over that follows on is published as it is; a wake-up reads the ledger
+                // only if a NOTIFY announced more than is published; the poll always reads.
+                var following = handed is { Count: > 0 } ? LedgerInbox.FollowingOn(handed, last) : null;
+                if (following is { Count: > 0 }) last = await PublishHandedAsync(following, last);
+                else if (following is null && (handed is null or { Count: > 0 } || Interlocked.Read(ref _notified) > last
+                                                 || Interlocked.Exchange(ref _readRequested, 0) == 1))
+                    last = await PublishNewAsync(last, pageSize, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        await Task.WhenAll(listen, signals);
+        await listen;
     }
 
-    private void Wake() => _wake.Writer.TryWrite(true);
+    private async Task<long> PublishHandedAsync(IReadOnlyList<CommittedEntry> entries, long last)
+    {
+        try
+        {
+            await feed.PublishAsync([.. entries.Select(FeedEntry.From)]);
+            return entries[^1].Seq;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Live feed could not publish entries {First}..{Last}", entries[0].Seq, entries[^1].Seq);
+            return last;
+        }
+    }
+
+    /// <summary>A NOTIFY: remember its seq and wake the loop once the hand-over of the same commit has had time to arrive.</summary>
+    private void Notified(string payload)
+    {
+        if (long.TryParse(payload, System.Globalization.CultureInfo.InvariantCulture, out var seq))
+        {
+            long seen;
+            while ((seen = Interlocked.Read(ref _notified)) < seq && Interlocked.CompareExchange(ref _notified, seq, seen) != seen) { }
+        }
+        else Interlocked.Exchange(ref _readRequested, 1);
+        _ = Task.Delay(NotifyGrace).ContinueWith(_ => _inbox?.Wake(), TaskScheduler.Default);
+    }
 
     /// <summary>Subscribers get what is committed from now on; history comes from <see cref="IFeedHistory"/>.</summary>
     private async Task<long> StartingSeqAsync(CancellationToken ct)
@@ -104,23 +143,6 @@ public sealed class LedgerFollower(
         return last;
     }
 
-    /// <summary>In-process commits wake the reader at once; the timeout doubles as the fallback poll.</summary>
-    private async Task SignalsAsync(TimeSpan poll, CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await committed.WaitAsync(poll, ct);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            Wake();
-        }
-    }
-
     /// <summary>A dedicated, unpooled connection that LISTENs, reopened after any drop.</summary>
     private async Task ListenAsync(CancellationToken ct)
     {
@@ -135,13 +157,13 @@ public sealed class LedgerFollower(
             try
             {
                 await using var connection = new NpgsqlConnection(builder.ConnectionString);
-                connection.Notification += (_, _) => Wake();
+                connection.Notification += (_, e) => Notified(e.Payload);
                 await connection.OpenAsync(ct);
                 await using (var cmd = new NpgsqlCommand($"LISTEN {LedgerAppender.NotifyChannel}", connection))
                     await cmd.ExecuteNonQueryAsync(ct);
                 Interlocked.Increment(ref _listenSessions);
                 Volatile.Write(ref _listening, 1);
-                Wake();   // anything committed while no LISTEN was open
+                Notified("");   // anything committed while no LISTEN was open
                 while (true) await connection.WaitAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -135,12 +135,39 @@ public sealed class WriterBehaviourTests(PostgresFixture postgres)
         var refused = await client.PostNdJsonAsync([IngestClient.Trade(999), """{"log_type":"TRADE"}"""], key);
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
 
-        var file = Path.Combine(portal.FileLogFolder, $"audit-{DateTime.UtcNow:yyyy-MM-dd}.jsonl");
-        await WaitUntilAsync(() => Task.FromResult(File.Exists(file) && File.ReadAllLines(file).Length >= 100));
+        await AssertFileLogHoldsTheLedgerAsync(portal.FileLogFolder, db, 100);
+        Assert.DoesNotContain(File.ReadAllLines(FileLogOfToday(portal.FileLogFolder)), l => l.Contains("TRD-2024-10-08-000999"));
+    }
+
+    [Fact]
+    public async Task FileLog_HoldsWhatAnotherPortalProcessCommittedToo()
+    {
+        // Each portal is handed its own writer's entries in memory and must read the other's from the ledger.
+        var db = await postgres.CreateDatabaseAsync();
+        await using var a = new PortalFactory(db);
+        await using var b = new PortalFactory(db);
+        var key = await a.CreateKeyAsync("trading", [.. LogTypes.All]);
+        var clients = new[] { a.CreateClient(), b.CreateClient() };
+
+        for (var batch = 0; batch < 6; batch++)
+            Assert.Equal(HttpStatusCode.OK, (await clients[batch % 2].PostNdJsonAsync(
+                Enumerable.Range(1, 10).Select(i => IngestClient.Trade(batch * 100 + i)), key)).StatusCode);
+
+        await AssertFileLogHoldsTheLedgerAsync(a.FileLogFolder, db, 60);
+        await AssertFileLogHoldsTheLedgerAsync(b.FileLogFolder, db, 60);
+    }
+
+    private static string FileLogOfToday(string folder) => Path.Combine(folder, $"audit-{DateTime.UtcNow:yyyy-MM-dd}.jsonl");
+
+    /// <summary>Waits for the day's file to hold <paramref name="count"/> lines, then checks each against the ledger row of its seq, in order.</summary>
+    private static async Task AssertFileLogHoldsTheLedgerAsync(string folder, TestDatabase db, int count)
+    {
+        var file = FileLogOfToday(folder);
+        await WaitUntilAsync(() => Task.FromResult(File.Exists(file) && File.ReadAllLines(file).Length >= count));
         await Task.Delay(300); // anything extra would show up now
         var lines = File.ReadAllLines(file);
 
-        Assert.Equal(100, lines.Length);
+        Assert.Equal(count, lines.Length);
         await using var data = db.AppDataSource();
         await using var cmd = data.CreateCommand("SELECT seq, convert_from(canonical, 'UTF8'), previous_hash, current_hash FROM audit_log ORDER BY seq");
         await using var reader = await cmd.ExecuteReaderAsync();
@@ -154,8 +181,7 @@ public sealed class WriterBehaviourTests(PostgresFixture postgres)
             var canonical = reader.GetString(1);
             Assert.StartsWith(canonical[..^1], lines[i - 1]);
         }
-        Assert.Equal(100, i);
-        Assert.DoesNotContain(lines, l => l.Contains("TRD-2024-10-08-000999"));
+        Assert.Equal(count, i);
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
