@@ -19,11 +19,7 @@ public sealed class WriterBehaviourTests(PostgresFixture postgres)
         var client = portal.CreateClient();
 
         // Hold the chain head so the writer cannot commit: the first request waits in the queue.
-        await using var blocker = new NpgsqlConnection(db.Admin);
-        await blocker.OpenAsync();
-        await using var tx = await blocker.BeginTransactionAsync();
-        await using (var lockHead = new NpgsqlCommand("SELECT * FROM ledger_head FOR UPDATE", blocker, tx))
-            await lockHead.ExecuteNonQueryAsync();
+        await using var head = await HeadLock.TakeAsync(db);
 
         var waiting = client.PostNdJsonAsync(Enumerable.Range(1, 10).Select(i => IngestClient.Trade(i)), key);
         await WaitUntilAsync(async () => (await (await client.GetAsync("/healthz")).JsonAsync()).GetProperty("queued_events").GetInt64() == 10);
@@ -33,7 +29,7 @@ public sealed class WriterBehaviourTests(PostgresFixture postgres)
         Assert.Equal("1", refused.Headers.GetValues("Retry-After").Single());
         Assert.Contains("Nothing was stored", await refused.Content.ReadAsStringAsync());
 
-        await tx.RollbackAsync();
+        await head.ReleaseAsync();
         var accepted = await waiting;
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
         Assert.Equal(10L, await db.ScalarAsync("SELECT count(*) FROM audit_log"));
@@ -50,16 +46,12 @@ public sealed class WriterBehaviourTests(PostgresFixture postgres)
 
         // Hold the chain head so the next three requests queue up and are committed as one batch;
         // the writer first tries that batch without looking event ids up, and the repeat makes it retry.
-        await using var blocker = new NpgsqlConnection(db.Admin);
-        await blocker.OpenAsync();
-        await using var tx = await blocker.BeginTransactionAsync();
-        await using (var lockHead = new NpgsqlCommand("SELECT * FROM ledger_head FOR UPDATE", blocker, tx))
-            await lockHead.ExecuteNonQueryAsync();
+        await using var head = await HeadLock.TakeAsync(db);
         var first = client.PostNdJsonAsync([IngestClient.Trade(2, eventId: "ord-2"), IngestClient.Trade(3)], key);
         var repeat = client.PostNdJsonAsync([IngestClient.Trade(4, eventId: "ord-4"), IngestClient.Trade(1, eventId: "ord-1")], key);
         var last = client.PostJsonAsync(IngestClient.Trade(5, eventId: "ord-5"), key);
         await WaitUntilAsync(async () => (await (await client.GetAsync("/healthz")).JsonAsync()).GetProperty("queued_events").GetInt64() == 5);
-        await tx.RollbackAsync();
+        await head.ReleaseAsync();
 
         var responses = await Task.WhenAll(first, repeat, last);
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
@@ -67,12 +59,9 @@ public sealed class WriterBehaviourTests(PostgresFixture postgres)
         Assert.True(repeated.GetProperty("duplicate").GetBoolean());
         Assert.Equal(original.GetProperty("seq").GetInt64(), repeated.GetProperty("seq").GetInt64());
         Assert.Equal(original.GetProperty("hash").GetString(), repeated.GetProperty("hash").GetString());
-        Assert.Equal("1,2,3,4,5", await db.ScalarAsync("SELECT string_agg(seq::text, ',' ORDER BY seq) FROM audit_log"));
+        await AssertOneIntactChainAsync(db, "1,2,3,4,5");
         Assert.Equal(1L, await db.ScalarAsync("SELECT count(*) FROM audit_log WHERE event_id = 'ord-1'"));
         Assert.Equal(4L, await db.ScalarAsync("SELECT count(*) FROM ledger_event_ids"));
-        await using var data = db.AppDataSource();
-        var verify = await LedgerVerifier.VerifyAsync(data);
-        Assert.True(verify.Intact, verify.Reason);
     }
 
     [Fact]
@@ -100,26 +89,21 @@ public sealed class WriterBehaviourTests(PostgresFixture postgres)
             CREATE TRIGGER refuse_boom BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_boom();
             """, admin))
             await refuse.ExecuteNonQueryAsync();
-        await using var tx = await admin.BeginTransactionAsync();
-        await using (var lockHead = new NpgsqlCommand("SELECT * FROM ledger_head FOR UPDATE", admin, tx))
-            await lockHead.ExecuteNonQueryAsync();
+        await using var head = await HeadLock.TakeAsync(db);
         var refused = client.PostJsonAsync(IngestClient.Trade(666), key);
         await WaitUntilAsync(async () => (await (await client.GetAsync("/healthz")).JsonAsync()).GetProperty("queued_events").GetInt64() == 1);
         await Task.Delay(200);  // the writer has taken it as a batch of its own
         var behind = client.PostNdJsonAsync([IngestClient.Trade(2), IngestClient.Trade(3)], key);
         await WaitUntilAsync(async () => (await (await client.GetAsync("/healthz")).JsonAsync()).GetProperty("queued_events").GetInt64() == 3);
         await Task.Delay(200);
-        await tx.RollbackAsync();
+        await head.ReleaseAsync();
 
         Assert.Equal(HttpStatusCode.BadRequest, (await refused).StatusCode);
         var accepted = await behind;
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
         var seqs = (await accepted.JsonAsync()).GetProperty("receipts").EnumerateArray().Select(r => r.GetProperty("seq").GetInt64());
         Assert.Equal([2L, 3L], seqs);
-        Assert.Equal("1,2,3", await db.ScalarAsync("SELECT string_agg(seq::text, ',' ORDER BY seq) FROM audit_log"));
-        await using var data = db.AppDataSource();
-        var verify = await LedgerVerifier.VerifyAsync(data);
-        Assert.True(verify.Intact, verify.Reason);
+        await AssertOneIntactChainAsync(db, "1,2,3");
     }
 
     [Fact]
@@ -155,6 +139,37 @@ public sealed class WriterBehaviourTests(PostgresFixture postgres)
 
         await AssertFileLogHoldsTheLedgerAsync(a.FileLogFolder, db, 60);
         await AssertFileLogHoldsTheLedgerAsync(b.FileLogFolder, db, 60);
+    }
+
+    /// <summary>The ledger holds exactly these seqs, and its chain verifies.</summary>
+    private static async Task AssertOneIntactChainAsync(TestDatabase db, string seqs)
+    {
+        Assert.Equal(seqs, await db.ScalarAsync("SELECT string_agg(seq::text, ',' ORDER BY seq) FROM audit_log"));
+        await using var data = db.AppDataSource();
+        var verify = await LedgerVerifier.VerifyAsync(data);
+        Assert.True(verify.Intact, verify.Reason);
+    }
+
+    /// <summary>The chain head held by another transaction, so the writer's requests queue up until it is released.</summary>
+    private sealed class HeadLock(NpgsqlConnection connection, NpgsqlTransaction tx) : IAsyncDisposable
+    {
+        public static async Task<HeadLock> TakeAsync(TestDatabase db)
+        {
+            var connection = new NpgsqlConnection(db.Admin);
+            await connection.OpenAsync();
+            var tx = await connection.BeginTransactionAsync();
+            await using (var lockHead = new NpgsqlCommand("SELECT * FROM ledger_head FOR UPDATE", connection, tx))
+                await lockHead.ExecuteNonQueryAsync();
+            return new HeadLock(connection, tx);
+        }
+
+        public Task ReleaseAsync() => tx.RollbackAsync();
+
+        public async ValueTask DisposeAsync()
+        {
+            await tx.DisposeAsync();
+            await connection.DisposeAsync();
+        }
     }
 
     private static string FileLogOfToday(string folder) => Path.Combine(folder, $"audit-{DateTime.UtcNow:yyyy-MM-dd}.jsonl");
