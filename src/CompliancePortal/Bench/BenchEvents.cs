@@ -19,9 +19,10 @@ public static class BenchEvents
     /// <summary>The session the events are spread over (US open to close of a fixed day).</summary>
     public static readonly DateTimeOffset SessionOpen = new(2026, 11, 27, 14, 30, 0, TimeSpan.Zero);
 
-    public static string Tag(int index) => $"b{index + 1:D7}";
+    public static string Tag(int index, string prefix = "b") => $"{prefix}{index + 1:D7}";
 
-    public static BenchEvent[] Generate(int count)
+    /// <param name="idPrefix">Starts each event_id and bench_tag: warm-up events get their own, so they are not repeats of the measured ones.</param>
+    public static BenchEvent[] Generate(int count, string idPrefix = "bench")
     {
         var demo = new DemoEvents(Seed);
         var step = TimeSpan.FromHours(6.5) / Math.Max(1, count);
@@ -30,8 +31,8 @@ public static class BenchEvents
         {
             var at = CanonicalEntry.ToMicroseconds(SessionOpen + step * i);
             var e = demo.Next(at);
-            var tag = Tag(i);
-            e["event_id"] = $"bench-{i + 1:D7}";
+            var tag = Tag(i, idPrefix == "bench" ? "b" : "w");
+            e["event_id"] = $"{idPrefix}-{i + 1:D7}";
             e["bench_tag"] = tag;
             events[i] = new BenchEvent(e.ToJsonString(), at, (string)e["log_type"]!, (string)e["event"]!, tag);
         }

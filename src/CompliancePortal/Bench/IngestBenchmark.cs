@@ -20,10 +20,18 @@ public sealed record IngestBenchmarkOptions
     /// <summary>--insert-events: events for the (slow) per-event INSERT baseline, at most --events.</summary>
     public int InsertEvents { get; init; } = 20_000;
 
-    /// <summary>--warmup: events first posted to a throwaway database by the same in-process portal,
-    /// so the measured run sees compiled code (a server runs for days; the JIT's tier-up is a
-    /// start-up cost). 0 turns it off.</summary>
-    public int Warmup { get; init; } = 40_000;
+    /// <summary>--warmup: at most this many events first posted to the same running portal (their
+    /// own ids and tags; the ledger then holds them before the measured ones), in rounds of
+    /// <see cref="WarmupRound"/>, until a round leaves the JIT nearly idle, so the measured run
+    /// sees the code a server running for days has (the JIT's tier-up is a start-up cost, and
+    /// under full load it takes long). 0 turns it off.</summary>
+    public int Warmup { get; init; } = 400_000;
+
+    /// <summary>Events per warm-up round.</summary>
+    public const int WarmupRound = 50_000;
+
+    /// <summary>A warm-up round during which the JIT compiled fewer methods than this ends the warm-up.</summary>
+    public const int QuietJitMethods = 500;
 
     /// <summary>--search-sample: events looked up by full-text search afterwards.</summary>
     public int SearchSample { get; init; } = 2_000;
@@ -77,20 +85,11 @@ public static class IngestBenchmark
             output.WriteLine($"PostgreSQL cluster on port {cluster.Port} in {cluster.Folder}");
             var cpu = new CpuMeter(CpuMeter.PostmasterPid(Path.Combine(cluster.Folder, "data")));
 
-            if (options.Warmup > 0)
-            {
-                var warmupDb = await PortalRoles.EnsureDatabaseAsync(cluster.AdminConnectionString, "bench_warmup", ct);
-                await DatabaseSetup.MigrateAsync(warmupDb, ct);
-                var warmup = await PortalContestant.RunAsync(warmupDb, events[..Math.Min(options.Warmup, events.Length)], options,
-                    Path.Combine(folder, "filelog-warmup"), cpu, ct);
-                output.WriteLine($"warm-up: {warmup.Events} events into a throwaway database in {warmup.Elapsed.TotalSeconds:F2} s " +
-                                 $"({warmup.EventsPerSecond:F0}/s, app cpu {warmup.Cpu.Process.TotalMicroseconds / warmup.Events:F1} us/event); not counted");
-            }
-
             var portalDb = await PortalRoles.EnsureDatabaseAsync(cluster.AdminConnectionString, "bench_portal", ct);
             await DatabaseSetup.MigrateAsync(portalDb, ct);
             await CheckpointAsync(cluster, ct);
-            var portal = await PortalContestant.RunAsync(portalDb, events, options, Path.Combine(folder, "filelog"), cpu, ct);
+            var warmup = options.Warmup > 0 ? BenchEvents.Generate(options.Warmup, idPrefix: "warmup") : [];
+            var (portal, warmed) = await PortalContestant.RunAsync(portalDb, warmup, events, options, Path.Combine(folder, "filelog"), cpu, output, ct);
             NpgsqlConnection.ClearAllPools();
 
             var copyDb = await CreateSeedDatabaseAsync(cluster, "bench_seed_copy", ct);
@@ -109,7 +108,7 @@ public static class IngestBenchmark
             output.WriteLine();
 
             var admin = AdminConnectionString(cluster, "bench_portal");
-            var failure = await LedgerChecks.CheckChainAsync(admin, options.Events, output, ct)
+            var failure = await LedgerChecks.CheckChainAsync(admin, warmed + options.Events, output, ct)
                           ?? await LedgerChecks.CheckFullTextAsync(admin, events, options.SearchSample, output, ct);
             if (failure is not null)
             {

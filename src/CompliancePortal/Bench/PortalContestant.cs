@@ -14,8 +14,14 @@ namespace CompliancePortal.Bench;
 /// </summary>
 public static class PortalContestant
 {
-    public static async Task<BenchResult> RunAsync(
-        PortalConnections database, IReadOnlyList<BenchEvent> events, IngestBenchmarkOptions options, string fileLogFolder, CpuMeter cpu, CancellationToken ct)
+    /// <summary>
+    /// Starts the portal, posts the warm-up events (in rounds, until a round leaves the JIT
+    /// nearly idle) and then, on the same running portal, the measured events.
+    /// </summary>
+    /// <returns>The measured run, and how many warm-up events went into the ledger before it.</returns>
+    public static async Task<(BenchResult Measured, int WarmupEvents)> RunAsync(
+        PortalConnections database, IReadOnlyList<BenchEvent> warmup, IReadOnlyList<BenchEvent> events, IngestBenchmarkOptions options,
+        string fileLogFolder, CpuMeter cpu, TextWriter output, CancellationToken ct)
     {
         await using var app = await PortalApp.BuildAsync(
         [
@@ -33,8 +39,20 @@ public static class PortalContestant
         {
             var key = ApiKeyStore.NewKey();
             await app.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("bench", key, [.. LogTypes.All], canVerify: false, ct);
-            var batches = BenchEvents.NdJsonBatches(events, options.Batch);
-            return await PostAllAsync(new Uri(app.Urls.First()), key, batches, options.Clients, cpu, ct);
+            var address = new Uri(app.Urls.First());
+            var warmed = 0;
+            for (var start = 0; start < warmup.Count; start += IngestBenchmarkOptions.WarmupRound)
+            {
+                var jitBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
+                var round = await PostAllAsync(address, key, BenchEvents.NdJsonBatches(
+                    [.. warmup.Skip(start).Take(IngestBenchmarkOptions.WarmupRound)], options.Batch), options.Clients, cpu, ct);
+                var compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - jitBefore;
+                warmed += round.Events;
+                output.WriteLine($"warm-up: {round.Events} events in {round.Elapsed.TotalSeconds:F2} s ({round.EventsPerSecond:F0}/s, " +
+                                 $"app cpu {round.Cpu.Process.TotalMicroseconds / round.Events:F1} us/event, {compiled} methods compiled); not counted");
+                if (compiled < IngestBenchmarkOptions.QuietJitMethods) break;
+            }
+            return (await PostAllAsync(address, key, BenchEvents.NdJsonBatches(events, options.Batch), options.Clients, cpu, ct), warmed);
         }
         finally
         {
