@@ -84,9 +84,23 @@ public sealed class LedgerWriter(
                 predicted = await CommitAsync(batch);
                 continue;
             }
+            var ids = EventIdsOf(batch);
+            if (inFlight.Any(b => b.EventIds.Overlaps(ids)))
+            {
+                // A repeat of an event id still in flight (a client retrying early): batches in
+                // flight must not hold the same id, or the earlier one could wait in PostgreSQL
+                // for the later one, which waits for it. Let them finish first.
+                var (drained, end) = await SettleAsync(inFlight, 0);
+                if (drained) predicted = end;
+                if (predicted is null)
+                {
+                    predicted = await CommitAsync(batch);
+                    continue;
+                }
+            }
             var plan = LedgerAppender.PlanAfter([.. batch.Select(p => p.Request)], predicted);
             var before = inFlight.Count > 0 ? inFlight.Last().Outcome : Task.FromResult<ChainHead?>(predicted);
-            inFlight.Enqueue(new InFlight(CommitPlannedAsync(batch, plan, before), plan.End));
+            inFlight.Enqueue(new InFlight(CommitPlannedAsync(batch, plan, before), plan.End, ids));
             predicted = plan.End;
             var (replanned, head) = await SettleAsync(inFlight, Math.Max(1, _options.PipelineDepth) - 1);
             if (replanned) predicted = head;
@@ -94,8 +108,19 @@ public sealed class LedgerWriter(
         await SettleAsync(inFlight, 0);
     }
 
-    /// <summary>A batch being written while the ones before it may still commit, and the head it is to end at.</summary>
-    private sealed record InFlight(Task<ChainHead?> Outcome, ChainHead Planned);
+    /// <summary>A batch being written while the ones before it may still commit, the head it is to end at, and its event ids.</summary>
+    private sealed record InFlight(Task<ChainHead?> Outcome, ChainHead Planned, HashSet<(string Source, string EventId)> EventIds);
+
+    private static HashSet<(string Source, string EventId)> EventIdsOf(List<Pending> batch) =>
+        [.. batch.SelectMany(p => p.Request.Events.Where(e => e.EventId is not null).Select(e => (p.Request.Source, e.EventId!)))];
+
+    /// <summary>
+    /// How long a planned batch, holding its uncommitted rows, waits for the batch ahead of it.
+    /// Another process appending under the lock can be waiting for one of those rows (the same
+    /// event id sent to two portals) while the batch ahead waits for that process: giving up
+    /// here, which rolls the rows back, is what ends such a wait.
+    /// </summary>
+    private static readonly TimeSpan WaitForBatchAhead = TimeSpan.FromSeconds(3);
 
     private async Task<List<Pending>> TakeBatchAsync(ChannelReader<Pending> reader, CancellationToken stoppingToken)
     {
@@ -140,10 +165,10 @@ public sealed class LedgerWriter(
     /// <summary>
     /// Writes a planned batch on its own connection while the batch <paramref name="before"/> it
     /// may still be committing, then, once that one is done, advances the head and commits. If
-    /// the one before did not end where this one starts, or this one fails before COMMIT (an
-    /// event id stored before, a value PostgreSQL refuses), nothing of the attempt is kept and
-    /// the batch is committed the locked way, which reports what is wrong. Returns the head
-    /// after the batch, or null when it failed.
+    /// the one before did not end where this one starts or took too long, or this one fails
+    /// before COMMIT (an event id stored before, a value PostgreSQL refuses), nothing of the
+    /// attempt is kept and the batch is committed the locked way, which reports what is wrong.
+    /// Returns the head after the batch, or null when it failed.
     /// </summary>
     private async Task<ChainHead?> CommitPlannedAsync(List<Pending> batch, AppendPlan plan, Task<ChainHead?> before)
     {
@@ -155,7 +180,8 @@ public sealed class LedgerWriter(
             await LedgerAppender.WritePlannedAsync(connection, plan, CancellationToken.None);
             // Taking the head lock before the batch ahead has committed would only find the head
             // short of where this plan starts.
-            if (await before == plan.Start && await LedgerAppender.AdvancePlannedAsync(connection, plan, CancellationToken.None))
+            if (await before.WaitAsync(WaitForBatchAhead) == plan.Start
+                && await LedgerAppender.AdvancePlannedAsync(connection, plan, CancellationToken.None))
             {
                 // From here an error leaves the outcome unknown, so the batch is not repeated.
                 committing = true;
@@ -220,17 +246,27 @@ public sealed class LedgerWriter(
 
     private async Task<AppendPlan> CommitOnceAsync(IReadOnlyList<AppendRequest> requests)
     {
-        try
+        // Most batches hold no event id stored before: the first try does not look them up.
+        for (var attempt = 1; ; attempt++)
         {
-            // Most batches hold no event id stored before: try without looking them up.
-            return await CommitOnceAsync(requests, lookUpEventIds: false);
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == LedgerAppender.EventIdKey)
-        {
-            // A retried event id: nothing of the attempt was kept. Again, answering repeats with their original receipts.
-            return await CommitOnceAsync(requests, lookUpEventIds: true);
+            try
+            {
+                return await CommitOnceAsync(requests, lookUpEventIds: attempt > 1);
+            }
+            catch (PostgresException ex) when (attempt < 3 && IsWorthRepeating(ex))
+            {
+                logger.LogDebug(ex, "Batch of {Count} requests not committed (attempt {Attempt}); nothing of it was kept, repeating", requests.Count, attempt);
+            }
         }
     }
+
+    /// <summary>
+    /// A retried event id (answered from the ledger on the next try), or a deadlock with another
+    /// writer's batch holding the same event id uncommitted (PostgreSQL picked this one to roll back).
+    /// </summary>
+    private static bool IsWorthRepeating(PostgresException ex) =>
+        ex.SqlState == PostgresErrorCodes.DeadlockDetected
+        || (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == LedgerAppender.EventIdKey);
 
     private async Task<AppendPlan> CommitOnceAsync(IReadOnlyList<AppendRequest> requests, bool lookUpEventIds)
     {
