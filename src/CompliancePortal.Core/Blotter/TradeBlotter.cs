@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Ledger;
-using CsvHelper;
+using CompliancePortal.Core.Data;
 using Npgsql;
 
 namespace CompliancePortal.Core.Blotter;
@@ -62,7 +62,7 @@ public sealed class TradeBlotter(NpgsqlDataSource dataSource)
     {
         var count = 0;
         await using var hashing = new HashingWriteStream(output);
-        await using (var csv = CsvWriter.Create(hashing, null, leaveOpen: true))
+        await using (var csv = CsvFiles.Create(hashing))
         {
             foreach (var column in Columns) csv.WriteField(column);
             await csv.EndRecordAsync(ct);
@@ -72,9 +72,9 @@ public sealed class TradeBlotter(NpgsqlDataSource dataSource)
                 csv.WriteField(row.TradeId);
                 csv.WriteField(row.Asset);
                 csv.WriteField(row.Action);
-                csv.WriteField(Format(row.Quantity));
-                csv.WriteField(Format(row.Price));
-                csv.WriteField(Format(row.Commission));
+                csv.WriteField(row.Quantity, default);
+                csv.WriteField(row.Price, default);
+                csv.WriteField(row.Commission, default);
                 csv.WriteField(row.Broker ?? "");
                 csv.WriteField(row.ExecutingUser ?? "");
                 await csv.EndRecordAsync(ct);
@@ -92,5 +92,4 @@ public sealed class TradeBlotter(NpgsqlDataSource dataSource)
     private static decimal? Number(string? text) =>
         decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
 
-    private static string Format(decimal? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
 }

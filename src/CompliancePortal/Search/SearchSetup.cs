@@ -7,7 +7,6 @@ using CompliancePortal.Core.Data;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Core.Search;
 using CompliancePortal.Ingest;
-using CsvHelper;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.EntityFrameworkCore;
 
@@ -56,13 +55,13 @@ public static class SearchSetup
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"audit-search-{DateTime.UtcNow:yyyyMMdd-HHmmss}.csv\"";
         // CsvHelper writes UTF-8 into a 64 KiB buffer and hands it to the response asynchronously
         // (Kestrel refuses synchronous writes): rows go out as they are read, never all at once.
-        await using var csv = CsvWriter.Create(http.Response.Body, null, leaveOpen: true);
+        await using var csv = CsvFiles.Create(http.Response.Body);
         foreach (var column in CsvColumns) csv.WriteField(column);
         await csv.EndRecordAsync(ct);
         for (; more; more = await rows.MoveNextAsync())
         {
             var row = rows.Current;
-            csv.WriteField(row.Seq.ToString(CultureInfo.InvariantCulture));
+            csv.WriteField(row.Seq, default);
             csv.WriteField(CanonicalEntry.FormatTime(row.Timestamp));
             csv.WriteField(CanonicalEntry.FormatTime(row.ReceivedAt));
             csv.WriteField(row.LogType);

@@ -66,4 +66,23 @@ public sealed class TradeBlotterTests(PostgresFixture postgres) : PortalTest(pos
         Assert.Equal(["2024-10-08T09:30:00.123456Z", "T-1", "SPY", "SELL_CALL", "5", "8.52", "3.25", "alpaca", "portfolio_manager"], lines[1]);
         Assert.Equal(["2024-10-08T09:31:00.000000Z", "T-2,\"quoted\"", "SPY", "SELL_CALL", "", "", "", "", ""], lines[2]);
     }
+
+    [Fact]
+    public async Task Csv_TextASpreadsheetWouldRun_StartsWithAnApostrophe_WhileNumbersKeepTheirSign()
+    {
+        (await Client.PostNdJsonAsync(
+        [
+            Event("2024-10-08T09:30:00Z", "=HYPERLINK(1)", ""","quantity":-3,"fill_price":1.5,"commission":-0.25,"broker":"@SUM(A1)","executing_user":"+pm" """),
+        ], Key)).EnsureSuccessStatusCode();
+        var blotter = Portal.Services.GetRequiredService<TradeBlotter>();
+        using var output = new MemoryStream();
+
+        await TradeBlotter.WriteCsvAsync(blotter.RowsAsync(new DateOnly(2024, 10, 8), new DateOnly(2024, 10, 8)), output);
+
+        using var csv = CsvReader.Create(output.ToArray(), new CsvReaderOptions { HasHeader = true });
+        Assert.True(csv.Read());
+        Assert.Equal(["2024-10-08T09:30:00.000000Z", "'=HYPERLINK(1)", "SPY", "SELL_CALL", "-3", "1.5", "-0.25", "'@SUM(A1)", "'+pm"],
+            Enumerable.Range(0, csv.FieldCount).Select(csv.GetString));
+        Assert.False(csv.Read());
+    }
 }

@@ -127,6 +127,23 @@ public sealed class SearchAccessTests(PostgresFixture postgres) : SearchTest(pos
         Assert.Equal(1L, await _db.ScalarAsync($"SELECT count(*) FROM audit_log WHERE event = 'search_exported' AND user_id = '{name}' AND event_data->>'query' = 'to=2024-12-31&f=asset%3ASPY&order=oldest'"));
     }
 
+    [Fact]
+    public async Task Export_TextASpreadsheetWouldRun_StartsWithAnApostrophe()
+    {
+        const string formula = "=cmd|' /C calc'!A0";
+        var seqs = await SearchData.IngestAsync(_portal,
+        [
+            new() { ["timestamp"] = "2024-10-08T13:00:00Z", ["log_type"] = "TRADE", ["event"] = "trade_executed", ["user_id"] = formula, ["tag"] = "formula" },
+        ]);
+        using var client = await _portal.SignedInClientAsync(await _portal.CreateUserAsync(UserRoles.ComplianceOfficer));
+
+        var row = Assert.Single(await ExportAsync(client, "user=" + Uri.EscapeDataString(formula)));
+
+        Assert.Equal("'" + formula, row["user_id"]);
+        Assert.Equal(seqs["formula"].ToString(), row["seq"]);
+        Assert.Equal("formula", SearchData.TagOf(row["event_data"]));
+    }
+
     [Theory]
     [InlineData(UserRoles.PortfolioManager, HttpStatusCode.Forbidden)]
     [InlineData(UserRoles.Employee, HttpStatusCode.Forbidden)]
