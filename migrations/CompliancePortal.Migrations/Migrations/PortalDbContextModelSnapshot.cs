@@ -374,6 +374,10 @@ namespace CompliancePortal.Migrations.Migrations
                         .HasColumnType("character varying(512)")
                         .HasColumnName("archive_key");
 
+                    b.Property<Guid?>("BuildAttempt")
+                        .HasColumnType("uuid")
+                        .HasColumnName("build_attempt");
+
                     b.Property<DateTimeOffset?>("CompletedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("completed_at");
@@ -390,6 +394,10 @@ namespace CompliancePortal.Migrations.Migrations
                     b.Property<DateOnly>("FromDate")
                         .HasColumnType("date")
                         .HasColumnName("from_date");
+
+                    b.Property<DateTimeOffset?>("LastActivityAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_activity_at");
 
                     b.Property<int>("ProgressPercent")
                         .HasColumnType("integer")

@@ -26,6 +26,13 @@ public sealed class CompliancePackage
     public DateTimeOffset? ExpiresAt { get; set; }
     public string? Error { get; set; }
 
+    /// <summary>Last sign of life: the request, the claim of a build, each heartbeat of the build.
+    /// A Queued or Building package silent for long is queued again (see PackageService.RequeueStalledAsync).</summary>
+    public DateTimeOffset? LastActivityAt { get; set; }
+
+    /// <summary>The build run that claimed the package; only that run may report, publish or fail it.</summary>
+    public Guid? BuildAttempt { get; set; }
+
     public string FileName => $"compliance_package_{FromDate:yyyy-MM-dd}_{ToDate:yyyy-MM-dd}.zip";
 }
 
@@ -48,6 +55,8 @@ internal sealed class CompliancePackageConfiguration : IEntityTypeConfiguration<
         b.Property(p => p.CompletedAt).HasColumnName("completed_at");
         b.Property(p => p.ExpiresAt).HasColumnName("expires_at");
         b.Property(p => p.Error).HasColumnName("error").HasMaxLength(2000);
+        b.Property(p => p.LastActivityAt).HasColumnName("last_activity_at");
+        b.Property(p => p.BuildAttempt).HasColumnName("build_attempt");
         b.Ignore(p => p.FileName);
         b.HasIndex(p => new { p.RequestedBy, p.RequestedAt });
         b.HasIndex(p => new { p.Status, p.ExpiresAt });

@@ -52,36 +52,71 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
         [PackageSections.EmailArchive] = ("email_archive/communications.ndjson", "log_type = 'COMMUNICATION'"),
     };
 
-    /// <summary>Builds the package; a failure marks it failed (with a ledger entry) rather than retrying.</summary>
+    /// <summary>
+    /// Builds the package if this run can claim it (Queued → Building, atomically: a duplicate or
+    /// re-fetched job finds it taken and does nothing). While it runs it beats every
+    /// <see cref="PackageOptions.HeartbeatInterval"/>, so a build whose process died is told apart
+    /// from a slow one and queued again. A failure marks it failed (with a ledger entry) rather than retrying.
+    /// </summary>
     public async Task BuildAsync(Guid id, CancellationToken ct = default)
     {
+        var attempt = Guid.NewGuid();
+        if (!await ClaimAsync(id, attempt, ct)) return;
         await using var context = await contexts.CreateDbContextAsync(ct);
-        var package = await context.CompliancePackages.SingleOrDefaultAsync(p => p.Id == id, ct);
-        // Already settled by an earlier run of the same job: nothing to do.
-        if (package is null || package.Status is PackageStatus.Ready or PackageStatus.Expired or PackageStatus.Failed) return;
-        package.Status = PackageStatus.Building;
-        package.ProgressPercent = 0;
-        await context.SaveChangesAsync(ct);
+        var package = await context.CompliancePackages.SingleAsync(p => p.Id == id, ct);
         await progress.ReportAsync(new PackageProgress(id, PackageStatus.Building, 0, "counting records"));
 
-        var temp = Path.Combine(Path.GetTempPath(), $"cp-package-{id:N}.zip");
+        using var beating = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var heartbeat = BeatAsync(id, attempt, beating.Token);
+        var temp = Path.Combine(Path.GetTempPath(), $"cp-package-{id:N}-{attempt:N}.zip");
         try
         {
-            var manifest = await WriteZipAsync(package, temp, ct);
-            await PublishAsync(context, package, manifest, temp, ct);
+            var manifest = await WriteZipAsync(package, attempt, temp, ct);
+            await PublishAsync(context, package, attempt, manifest, temp, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogError(ex, "Compliance package {Id} failed", id);
-            await FailAsync(context, package, ex.Message, ct);
+            await FailAsync(context, package, attempt, ex.Message, ct);
         }
         finally
         {
+            await beating.CancelAsync();
+            await heartbeat;
             File.Delete(temp);
         }
     }
 
-    private async Task<PackageManifest> WriteZipAsync(CompliancePackage package, string path, CancellationToken ct)
+    /// <summary>Queued → Building for this run; false when the package is settled or another run holds it.</summary>
+    private async Task<bool> ClaimAsync(Guid id, Guid attempt, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand(
+            "UPDATE compliance_packages SET status = 'Building', progress_percent = 0, build_attempt = $2, last_activity_at = $3 " +
+            "WHERE id = $1 AND status = 'Queued'");
+        cmd.Parameters.Add(new() { Value = id });
+        cmd.Parameters.Add(new() { Value = attempt });
+        cmd.Parameters.Add(new() { Value = time.GetUtcNow() });
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    private async Task BeatAsync(Guid id, Guid attempt, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.Value.HeartbeatInterval, time, ct);
+                await TouchAsync(id, attempt, null);
+            }
+            catch (OperationCanceledException) { return; }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning(ex, "Compliance package {Id}: heartbeat failed", id);
+            }
+        }
+    }
+
+    private async Task<PackageManifest> WriteZipAsync(CompliancePackage package, Guid attempt, string path, CancellationToken ct)
     {
         var from = Midnight(package.FromDate);
         var before = Midnight(package.ToDate.AddDays(1));
@@ -91,7 +126,7 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
         var counts = await _ledger.CountAsync(from, before, head, ct);
         var snapshots = package.Sections.Contains(PackageSections.PositionSnapshots)
             ? await SnapshotsAsync(package, ct) : [];
-        var tracker = new ProgressTracker(progress.ReportAsync, SaveProgressAsync, package.Id, counts.Total(package.Sections) + snapshots.Count);
+        var tracker = new ProgressTracker(progress.ReportAsync, (id, percent) => TouchAsync(id, attempt, percent), package.Id, counts.Total(package.Sections) + snapshots.Count);
 
         var files = new List<PackageFile>();
         var omitted = new List<OmittedSection>();
@@ -194,18 +229,20 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
         }
     }
 
-    private async Task PublishAsync(PortalDbContext context, CompliancePackage package, PackageManifest manifest, string temp, CancellationToken ct)
+    private async Task PublishAsync(PortalDbContext context, CompliancePackage package, Guid attempt, PackageManifest manifest, string temp, CancellationToken ct)
     {
         await progress.ReportAsync(new PackageProgress(package.Id, PackageStatus.Building, 99, "storing the package"));
         var sha = await ArchiveHashes.OfFileAsync(temp, ct);
         var size = new FileInfo(temp).Length;
         var key = ArchiveKey(package);
+        if (!await TouchAsync(package.Id, attempt, 99)) return;
         // A build interrupted after its upload left an object no ledger entry names: replace it.
         if (await store.ExistsAsync(key, ct)) await store.DeleteAsync(key, ct);
         await using (var upload = File.OpenRead(temp)) await store.PutAsync(key, upload, "application/zip", ct: ct);
 
         var now = time.GetUtcNow();
         await using var tx = await context.Database.BeginTransactionAsync(ct);
+        if (!await HoldsAsync(context, package.Id, attempt, ct)) return;
         package.Status = PackageStatus.Ready;
         package.ProgressPercent = 100;
         package.ArchiveKey = key;
@@ -236,10 +273,11 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
         await progress.ReportAsync(new PackageProgress(package.Id, PackageStatus.Ready, 100, "ready"));
     }
 
-    private async Task FailAsync(PortalDbContext context, CompliancePackage package, string error, CancellationToken ct)
+    private async Task FailAsync(PortalDbContext context, CompliancePackage package, Guid attempt, string error, CancellationToken ct)
     {
         context.ChangeTracker.Clear();
         await using var tx = await context.Database.BeginTransactionAsync(ct);
+        if (!await HoldsAsync(context, package.Id, attempt, ct)) return;
         var current = await context.CompliancePackages.SingleAsync(p => p.Id == package.Id, ct);
         current.Status = PackageStatus.Failed;
         current.Error = error.Length > 2000 ? error[..2000] : error;
@@ -251,12 +289,30 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
         await progress.ReportAsync(new PackageProgress(package.Id, PackageStatus.Failed, current.ProgressPercent, current.Error));
     }
 
-    private async Task SaveProgressAsync(Guid id, int percent)
+    /// <summary>
+    /// This run's sign of life (and its percent, when given). False when the package is no longer
+    /// this run's: it was queued again as stalled, and another run builds it now.
+    /// </summary>
+    private async Task<bool> TouchAsync(Guid id, Guid attempt, int? percent)
     {
-        await using var cmd = db.CreateCommand("UPDATE compliance_packages SET progress_percent = $2 WHERE id = $1 AND status = 'Building'");
+        await using var cmd = db.CreateCommand(
+            "UPDATE compliance_packages SET last_activity_at = $3, progress_percent = COALESCE($4, progress_percent) " +
+            "WHERE id = $1 AND build_attempt = $2 AND status = 'Building'");
         cmd.Parameters.Add(new() { Value = id });
-        cmd.Parameters.Add(new() { Value = percent });
-        await cmd.ExecuteNonQueryAsync();
+        cmd.Parameters.Add(new() { Value = attempt });
+        cmd.Parameters.Add(new() { Value = time.GetUtcNow() });
+        cmd.Parameters.Add(new NpgsqlParameter<int?> { TypedValue = percent, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+        var ours = await cmd.ExecuteNonQueryAsync() == 1;
+        if (!ours) logger.LogWarning("Compliance package {Id}: build {Attempt} no longer holds it; it stops", id, attempt);
+        return ours;
+    }
+
+    /// <summary>Locks the row (in the caller's transaction) and says whether this run still holds the build.</summary>
+    private static async Task<bool> HoldsAsync(PortalDbContext context, Guid id, Guid attempt, CancellationToken ct)
+    {
+        var holder = await context.Database.SqlQuery<Guid?>(
+            $"SELECT build_attempt AS \"Value\" FROM compliance_packages WHERE id = {id} AND status = 'Building' FOR UPDATE").ToListAsync(ct);
+        return holder is [{ } held] && held == attempt;
     }
 
     private async Task<List<(DateOnly Date, string Key, string Sha)>> SnapshotsAsync(CompliancePackage package, CancellationToken ct)

@@ -35,6 +35,13 @@ public sealed class PackageOptions
 
     /// <summary>Longest period one package may cover.</summary>
     public int MaxDays { get; set; } = 366;
+
+    /// <summary>A build beats this often while it runs (its row's last_activity_at).</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>A Queued package whose build never started, or a Building one whose build stopped
+    /// beating (its process died), is queued again after this long without a sign of life.</summary>
+    public TimeSpan StalledAfter { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>Where a build stands, as the page and the hub show it.</summary>

@@ -51,6 +51,7 @@ public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, 
             ToDate = to,
             Sections = [.. PackageSections.All.Select(s => s.Name).Where(sections.Contains)],
             Status = PackageStatus.Queued,
+            LastActivityAt = time.GetUtcNow(),
         };
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -135,6 +136,24 @@ public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, 
             throw;
         }
         return (content, package, DownloadRefusal.None);
+    }
+
+    /// <summary>
+    /// Puts back in the queue what stalled: a Queued package whose build never started (its job was
+    /// never enqueued, or was lost) and a Building one whose build stopped beating (its process
+    /// died). One statement, so two portals sweeping at once requeue each package once; the caller
+    /// enqueues the returned ids. A build still alive finds it no longer holds the package and stops.
+    /// </summary>
+    public async Task<List<Guid>> RequeueStalledAsync(CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        var silentSince = now - options.Value.StalledAfter;
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Database.SqlQuery<Guid>($"""
+            UPDATE compliance_packages SET status = 'Queued', progress_percent = 0, build_attempt = NULL, last_activity_at = {now}
+            WHERE status IN ('Queued', 'Building') AND COALESCE(last_activity_at, requested_at) < {silentSince}
+            RETURNING id AS "Value"
+            """).ToListAsync(ct);
     }
 
     /// <summary>Deletes the objects of packages past their expiry and marks them expired (each a ledger entry). Returns how many.</summary>

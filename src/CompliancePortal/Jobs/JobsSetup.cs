@@ -50,6 +50,7 @@ public static class JobsSetup
         builder.Services.AddTransient<PositionSnapshotJob>();
         builder.Services.AddTransient<PackageBuildJob>();
         builder.Services.AddTransient<PackageExpiryJob>();
+        builder.Services.AddTransient<PackageRecoveryJob>();
         builder.Services.AddTransient<RetentionJob>();
         builder.Services.AddSingleton<CompliancePortal.Core.Archive.DailyArchive>();
         builder.Services.AddSingleton<CompliancePortal.Core.Blotter.TradeBlotter>();
@@ -94,6 +95,7 @@ internal sealed class RecurringJobsRegistration(JobsOptions options, IRecurringJ
             ["trade-blotter"] = (m, cron) => m.AddOrUpdate<TradeBlotterJob>("trade-blotter", j => j.RunAsync(CancellationToken.None), cron),
             ["position-snapshot"] = (m, cron) => m.AddOrUpdate<PositionSnapshotJob>("position-snapshot", j => j.RunAsync(CancellationToken.None), cron),
             ["package-expiry"] = (m, cron) => m.AddOrUpdate<PackageExpiryJob>("package-expiry", j => j.RunAsync(CancellationToken.None), cron),
+            ["package-recovery"] = (m, cron) => m.AddOrUpdate<PackageRecoveryJob>("package-recovery", j => j.RunAsync(CancellationToken.None), cron),
             ["retention"] = (m, cron) => m.AddOrUpdate<RetentionJob>("retention", j => j.RunAsync(CancellationToken.None), cron),
         };
 

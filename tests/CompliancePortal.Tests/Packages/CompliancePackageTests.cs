@@ -8,10 +8,13 @@ using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Packages;
 using CompliancePortal.Core.Positions;
 using CompliancePortal.Core.Search;
+using CompliancePortal.Jobs;
 using CompliancePortal.Packages;
+using Hangfire;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CompliancePortal.Tests.Packages;
 
@@ -318,5 +321,73 @@ public sealed class CompliancePackageTests(PostgresFixture postgres) : IAsyncLif
         Assert.Equal(PackageStatus.Expired, (await Service<PackageService>().FindAsync(package.Id))!.Status);
         Assert.Equal(HttpStatusCode.Gone, (await later.GetAsync(url)).StatusCode);
         Assert.Equal("true", await _db.ScalarAsync("SELECT event_data->>'object_deleted' FROM audit_log WHERE event = 'compliance_package_expired'"));
+    }
+
+    [Fact]
+    public async Task Request_WhoseBuildWasNeverQueued_IsQueuedAgainOnceItIsSilentForLong_AndThenBuilt()
+    {
+        await SeedAsync();
+        var (reader, _) = await AuditorAsync();
+        var service = Service<PackageService>();
+        var recording = new RecordingJobs();
+
+        // The request is committed, then queueing its build fails (Hangfire's storage is down).
+        var orders = new PackageOrders(service, new RecordingJobs(fail: true), NullLogger<PackageOrders>.Instance);
+        var (package, error) = await orders.RequestAsync(reader, From, To, [PackageSections.TradeBlotters]);
+        Assert.True(package is not null, error);
+        Assert.Equal(PackageStatus.Queued, (await service.FindAsync(package.Id))!.Status);
+        var recovery = new PackageRecoveryJob(service, recording, NullLogger<PackageRecoveryJob>.Instance);
+
+        _clock.Now += TimeSpan.FromMinutes(9);
+        Assert.Equal(0, await recovery.RunAsync(CancellationToken.None));
+        _clock.Now += TimeSpan.FromMinutes(2);
+        Assert.Equal(1, await recovery.RunAsync(CancellationToken.None));
+        Assert.Equal(0, await recovery.RunAsync(CancellationToken.None)); // queued once, not again at every sweep
+
+        Assert.Equal([package.Id], recording.PackageIds);
+        await Service<PackageBuilder>().BuildAsync(recording.PackageIds[0]);
+        Assert.Equal(PackageStatus.Ready, (await service.FindAsync(package.Id))!.Status);
+        Assert.Equal(1L, await _db.ScalarAsync($"SELECT count(*) FROM audit_log WHERE event = 'compliance_package_built' AND event_data->>'package_id' = '{package.Id}'"));
+    }
+
+    [Fact]
+    public async Task Build_HeldByARunThatDied_IsNotBuiltTwice_ButTakenOverOnceItIsSilentForLong()
+    {
+        await SeedAsync();
+        var (reader, _) = await AuditorAsync();
+        var service = Service<PackageService>();
+        var (package, error) = await service.RequestAsync(reader, From, To, [PackageSections.TradeBlotters]);
+        Assert.True(package is not null, error);
+        // Another run claimed it and its process was killed: Building, held by that run, beating no more.
+        await _db.ScalarAsync($"UPDATE compliance_packages SET status = 'Building', build_attempt = gen_random_uuid(), last_activity_at = '{_clock.Now:O}' WHERE id = '{package.Id}'");
+
+        await Service<PackageBuilder>().BuildAsync(package.Id); // a second job for the same package: not its to build
+        Assert.Equal(PackageStatus.Building, (await service.FindAsync(package.Id))!.Status);
+
+        _clock.Now += TimeSpan.FromMinutes(5);
+        Assert.Empty(await service.RequeueStalledAsync());
+        _clock.Now += TimeSpan.FromMinutes(6);
+        Assert.Equal([package.Id], await service.RequeueStalledAsync());
+        await Service<PackageBuilder>().BuildAsync(package.Id);
+
+        var built = (await service.FindAsync(package.Id))!;
+        Assert.Equal(PackageStatus.Ready, built.Status);
+        Assert.Equal(built.Sha256, PackageZip.Sha256(await ObjectAsync(built.ArchiveKey!)));
+        Assert.Equal(1L, await _db.ScalarAsync($"SELECT count(*) FROM audit_log WHERE event = 'compliance_package_built' AND event_data->>'package_id' = '{package.Id}'"));
+    }
+
+    /// <summary>Hangfire's client as the package code uses it: records each queued build, or fails like storage that is down.</summary>
+    private sealed class RecordingJobs(bool fail = false) : IBackgroundJobClient
+    {
+        public List<Guid> PackageIds { get; } = [];
+
+        public string Create(Hangfire.Common.Job job, Hangfire.States.IState state)
+        {
+            if (fail) throw new InvalidOperationException("job storage is down");
+            PackageIds.Add((Guid)job.Args[0]);
+            return PackageIds.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        public bool ChangeState(string jobId, Hangfire.States.IState state, string expectedState) => throw new NotSupportedException();
     }
 }
