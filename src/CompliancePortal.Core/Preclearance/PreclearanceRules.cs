@@ -1,3 +1,5 @@
+using CompliancePortal.Core.Blotter;
+
 namespace CompliancePortal.Core.Preclearance;
 
 public enum TradeSide { Buy, Sell }
@@ -36,6 +38,8 @@ public sealed record RuleVerdict(RuleOutcome Outcome, IReadOnlyList<RuleCheck> C
 /// </summary>
 public sealed class PreclearanceRules(PreclearanceOptions options)
 {
+    private readonly HashSet<DateOnly> _holidays = [.. options.Holidays];
+
     public const string RestrictedList = "Restricted list";
     public const string Blackout = "Firm-activity blackout";
     public const string HoldingPeriod = "Minimum holding period";
@@ -98,22 +102,25 @@ public sealed class PreclearanceRules(PreclearanceOptions options)
     }
 
     /// <summary>Business days from <paramref name="from"/> to <paramref name="to"/> (negative when to is earlier).</summary>
-    public static int BusinessDaysBetween(DateOnly from, DateOnly to)
+    public int BusinessDaysBetween(DateOnly from, DateOnly to)
     {
         if (to < from) return -BusinessDaysBetween(to, from);
         var days = 0;
         for (var d = from; d < to; d = d.AddDays(1))
-            if (d.AddDays(1).DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday)) days++;
+            if (IsBusinessDay(d.AddDays(1))) days++;
         return days;
     }
 
     /// <summary>The next business day after <paramref name="day"/>: an approval expires at its end.</summary>
-    public static DateOnly NextBusinessDay(DateOnly day)
+    public DateOnly NextBusinessDay(DateOnly day)
     {
         var next = day.AddDays(1);
-        while (next.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday) next = next.AddDays(1);
+        while (!IsBusinessDay(next)) next = next.AddDays(1);
         return next;
     }
+
+    /// <summary>Monday to Friday, except the configured market holidays.</summary>
+    public bool IsBusinessDay(DateOnly day) => BusinessDays.IsBusinessDay(day) && !_holidays.Contains(day);
 
     private static bool Same(string a, string b) => string.Equals(a.Trim(), b.Trim(), StringComparison.OrdinalIgnoreCase);
 }

@@ -181,7 +181,7 @@ public sealed partial class PreclearanceService(
         return new WorkflowResult(request, null);
     }
 
-    private static void Decide(PreclearanceRequest request, bool approve, string reviewer, string reasoning, DateTimeOffset now)
+    private void Decide(PreclearanceRequest request, bool approve, string reviewer, string reasoning, DateTimeOffset now)
     {
         request.Status = approve ? PreclearanceStatus.Approved : PreclearanceStatus.Denied;
         request.Reviewer = reviewer;
@@ -191,9 +191,9 @@ public sealed partial class PreclearanceService(
     }
 
     /// <summary>An approval is good for the rest of the day it was given and the next business day (UTC).</summary>
-    public static DateTimeOffset EndOfNextBusinessDay(DateTimeOffset approvedAt)
+    public DateTimeOffset EndOfNextBusinessDay(DateTimeOffset approvedAt)
     {
-        var next = PreclearanceRules.NextBusinessDay(DateOnly.FromDateTime(approvedAt.UtcDateTime));
+        var next = rules.NextBusinessDay(DateOnly.FromDateTime(approvedAt.UtcDateTime));
         return new DateTimeOffset(next.ToDateTime(TimeOnly.MaxValue), TimeSpan.Zero);
     }
 

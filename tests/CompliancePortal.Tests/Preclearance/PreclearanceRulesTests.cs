@@ -1,4 +1,5 @@
 using CompliancePortal.Core.Preclearance;
+using CompliancePortal.Tests.Infrastructure;
 
 namespace CompliancePortal.Tests.Preclearance;
 
@@ -101,10 +102,48 @@ public sealed class PreclearanceRulesTests
 
     [Theory]
     [InlineData("2026-11-27", "2026-11-30")]  // Friday -> Monday
-    [InlineData("2026-11-25", "2026-11-26")]  // Wednesday -> Thursday
+    [InlineData("2026-11-24", "2026-11-25")]  // Tuesday -> Wednesday
+    [InlineData("2026-11-25", "2026-11-27")]  // Wednesday -> Friday: Thursday is Thanksgiving
     [InlineData("2026-11-28", "2026-11-30")]  // Saturday -> Monday
-    public void NextBusinessDay_SkipsWeekends(string day, string expected)
+    [InlineData("2026-12-24", "2026-12-28")]  // Thursday -> Monday: Christmas Friday, then the weekend
+    public void NextBusinessDay_SkipsWeekendsAndHolidays(string day, string expected)
     {
-        Assert.Equal(DateOnly.Parse(expected), PreclearanceRules.NextBusinessDay(DateOnly.Parse(day)));
+        Assert.Equal(DateOnly.Parse(expected), WithHolidays.NextBusinessDay(DateOnly.Parse(day)));
+    }
+
+    [Fact]
+    public void Blackout_CountsNoHolidayAsABusinessDay()
+    {
+        // The firm traded on Friday 20 November; Monday 30 November is 5 business days later only
+        // because Thanksgiving (26 November) is not one.
+        var input = Input("2026-11-30", firmTrades: ["2026-11-20"]);
+
+        Assert.False(Check(WithHolidays.Evaluate(input), PreclearanceRules.Blackout).Passed);
+        Assert.True(Check(Rules.Evaluate(input), PreclearanceRules.Blackout).Passed);
+        Assert.Equal(5, WithHolidays.BusinessDaysBetween(new DateOnly(2026, 11, 20), new DateOnly(2026, 11, 30)));
+        Assert.Equal(-6, Rules.BusinessDaysBetween(new DateOnly(2026, 11, 30), new DateOnly(2026, 11, 20)));
+    }
+
+    [Fact]
+    public void Holidays_ShippedInAppsettings_AreWeekdaysOfEachYearTheyCover()
+    {
+        var shipped = AppsettingsHolidays();
+
+        Assert.Contains(new DateOnly(2026, 11, 26), shipped);  // Thanksgiving
+        Assert.Contains(new DateOnly(2027, 1, 1), shipped);    // New Year's Day
+        Assert.All(shipped, d => Assert.True(d.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday), $"{d} is a weekend day"));
+        Assert.Equal(shipped.Length, shipped.Distinct().Count());
+    }
+
+    private static readonly PreclearanceRules WithHolidays = new(new PreclearanceOptions
+    {
+        BlackoutBusinessDays = 5,
+        Holidays = [new DateOnly(2026, 11, 26), new DateOnly(2026, 12, 25)],
+    });
+
+    private static DateOnly[] AppsettingsHolidays()
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "appsettings.json")));
+        return [.. json.RootElement.GetProperty("Preclearance").GetProperty("Holidays").EnumerateArray().Select(e => DateOnly.Parse(e.GetString()!))];
     }
 }

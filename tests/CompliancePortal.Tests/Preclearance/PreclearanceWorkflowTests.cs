@@ -72,6 +72,15 @@ public sealed class PreclearanceWorkflowTests(PostgresFixture postgres) : Portal
     }
 
     [Fact]
+    public void Approval_TheDayBeforeThanksgiving_ExpiresAtTheEndOfFriday_WithTheShippedHolidays()
+    {
+        var expires = Service.EndOfNextBusinessDay(new DateTimeOffset(2026, 11, 25, 15, 0, 0, TimeSpan.Zero));
+
+        Assert.Equal(new DateOnly(2026, 11, 27), DateOnly.FromDateTime(expires.UtcDateTime));
+        Assert.Equal(TimeOnly.MaxValue, TimeOnly.FromDateTime(expires.UtcDateTime));
+    }
+
+    [Fact]
     public async Task Decide_OwnRequest_IsRefusedAndChangesNothing()
     {
         var submitted = await Service.SubmitAsync(Officer, Form());
