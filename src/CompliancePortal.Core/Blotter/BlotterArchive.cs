@@ -124,8 +124,6 @@ public sealed class BlotterArchive(
     }
 
     /// <summary>The SHA-256 of the stored object's bytes, or null when the object is missing.</summary>
-    public Task<string?> Sha256OfStoredAsync(string key, CancellationToken ct = default) => ArchiveHashes.OfObjectOrNullAsync(store, key, ct);
-
     public Task<Stream?> OpenReadAsync(StoredBlotter stored, CancellationToken ct = default) => store.OpenReadAsync(stored.ArchiveKey, ct);
 
     private async Task<BlotterGeneration> RecordAsync(StoredBlotter row, Actor actor, CancellationToken ct)

@@ -214,46 +214,31 @@ public sealed class MarketingMaterialService(
         if (!CanDownload(material, version, viewer))
             return new MaterialDownload(DownloadOutcome.Forbidden, null, null, $"Only the approved current version of {material.Number} may be downloaded by you.");
 
-        var copy = new FileStream(Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 81920,
-            FileOptions.Asynchronous | FileOptions.DeleteOnClose);
+        var copy = await VerifiedCopy.ReadAsync(archive, file.ArchiveKey, file.Sha256, ct);
+        var damage = copy.Outcome switch
+        {
+            CopyOutcome.Verified => null,
+            CopyOutcome.Missing => $"The stored file of {material.Number} version {version} is missing from the archive store.",
+            _ => $"The stored file of {material.Number} version {version} does not match its recorded SHA-256 ({file.Sha256}, found {copy.ActualSha256}).",
+        };
         try
         {
-            string? damage;
-            await using (var stored = await archive.OpenReadAsync(file.ArchiveKey, ct))
-            {
-                if (stored is null) damage = $"The stored file of {material.Number} version {version} is missing from the archive store.";
-                else
-                {
-                    using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                    var buffer = new byte[81920];
-                    int n;
-                    while ((n = await stored.ReadAsync(buffer, ct)) > 0)
-                    {
-                        hash.AppendData(buffer, 0, n);
-                        await copy.WriteAsync(buffer.AsMemory(0, n), ct);
-                    }
-                    var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
-                    damage = actual == file.Sha256 ? null
-                        : $"The stored file of {material.Number} version {version} does not match its recorded SHA-256 ({file.Sha256}, found {actual}).";
-                }
-            }
             await log.RecordAsync(actor, DownloadEvent, new
             {
                 material_id = material.Number, version, sha256 = file.Sha256, archive_key = file.ArchiveKey, verified = damage is null, problem = damage,
             });
-            if (damage is not null)
-            {
-                await copy.DisposeAsync();
-                return new MaterialDownload(DownloadOutcome.Damaged, file, null, damage);
-            }
-            copy.Position = 0;
-            return new MaterialDownload(DownloadOutcome.Ok, file, copy, null);
         }
         catch
         {
             await copy.DisposeAsync();
             throw;
         }
+        if (copy.Content is not { } content)
+        {
+            await copy.DisposeAsync();
+            return new MaterialDownload(DownloadOutcome.Damaged, file, null, damage);
+        }
+        return new MaterialDownload(DownloadOutcome.Ok, file, content, null);
     }
 
     public static string ArchiveKeyOf(long id, int version, CheckedFile file) =>
