@@ -68,7 +68,7 @@ public sealed class PositionBook(IDbContextFactory<PortalDbContext> contexts, Le
             submission.TotalDelta, submission.PositionsSha256, receipts[0][0].Seq), null);
     }
 
-    internal static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    public static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }
 
 internal static class PositionLocks

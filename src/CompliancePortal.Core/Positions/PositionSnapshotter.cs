@@ -31,7 +31,7 @@ public sealed class PositionSnapshotter(IDbContextFactory<PortalDbContext> conte
     public const string MissingEvent = "position_snapshot_missing";
     public static readonly Actor Job = new("job:position-snapshot");
 
-    public static string ArchiveKey(DateOnly day) => $"positions/{day:yyyy}/positions_{PositionBook.Day(day)}.json";
+    public static string ArchiveKey(DateOnly day) => $"positions/{day:yyyy}/{PositionSnapshots.FileName(day)}";
 
     public async Task<IReadOnlyList<SnapshotOutcome>> RunAsync(DateTimeOffset now, CancellationToken ct = default)
     {

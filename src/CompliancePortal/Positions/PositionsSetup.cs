@@ -1,9 +1,12 @@
 using System.Globalization;
+using CompliancePortal.Archive;
+using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Ingest;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Core.Positions;
 using CompliancePortal.Ingest;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 
 namespace CompliancePortal.Positions;
@@ -21,12 +24,22 @@ public static class PositionsSetup
             .ValidateOnStart();
         builder.Services.AddSingleton<PositionBook>();
         builder.Services.AddSingleton<PositionSnapshotter>();
+        builder.Services.AddSingleton<PositionSnapshots>();
     }
+
+    public static string DownloadPath(DateOnly day) => $"/api/v1/positions/snapshots/{PositionBook.Day(day)}";
 
     public static void MapPositionsApi(this IEndpointRouteBuilder app)
     {
         // The trading system authenticates with its API key, not a user cookie.
         app.MapPost("/api/v1/positions", SubmitAsync).DisableAntiforgery().AllowAnonymous();
+        // GET /api/v1/positions/snapshots/{yyyy-MM-dd}: a frozen book, for ComplianceOfficers and Auditors (their granted days only).
+        app.MapGet("/api/v1/positions/snapshots/{date}", (string date, HttpContext http, PositionSnapshots snapshots) =>
+                DailyFileDownload.SendAsync(http, date, "position snapshot", PositionSnapshots.DownloadedEvent, async (day, ct) =>
+                    await snapshots.FindAsync(day, ct) is { } s
+                        ? new DailyFile(s.ArchiveKey, s.Sha256, PositionSnapshots.FileName(day), "application/json")
+                        : null))
+            .RequireAuthorization(new AuthorizeAttribute { Roles = UserRoles.RecordReaders });
     }
 
     private static async Task<IResult> SubmitAsync(HttpContext http, ApiKeyStore keys, PositionBook book, IOptions<PositionsOptions> options)

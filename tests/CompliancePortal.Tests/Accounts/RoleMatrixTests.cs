@@ -30,6 +30,8 @@ public sealed class RoleMatrixTests(PostgresFixture postgres) : PortalTest(postg
         ("GET", "/api/v1/search/export", [C, A]),
         ("GET", "/blotters", [C, A]),
         ("GET", "/api/v1/blotters/2026-06-01", [C, A]),
+        ("GET", "/positions", [C, A]),
+        ("GET", "/api/v1/positions/snapshots/2026-06-01", [C, A]),
         ("GET", "/certification", [C]),
         ("GET", "/certification/2026-06-01", [C]),
         ("GET", "/api/v1/certifications/2026-06-01", [C]),
