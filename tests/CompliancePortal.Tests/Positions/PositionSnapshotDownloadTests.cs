@@ -17,7 +17,6 @@ public sealed class PositionSnapshotDownloadTests(PostgresFixture postgres) : IA
 {
     private static readonly DateOnly Tuesday = new(2026, 11, 24), Wednesday = new(2026, 11, 25);
     private readonly TestClock _clock = new(new DateTimeOffset(2026, 11, 25, 15, 0, 0, TimeSpan.Zero));
-    private readonly string _archive = Path.Combine(Path.GetTempPath(), "cp-positions-" + Guid.NewGuid().ToString("N")[..8]);
     private PortalFactory _portal = null!;
     private TestDatabase _db = null!;
     private PositionSnapshot _snapshot = null!;
@@ -27,7 +26,6 @@ public sealed class PositionSnapshotDownloadTests(PostgresFixture postgres) : IA
         _db = await postgres.CreateDatabaseAsync();
         _portal = new PortalFactory(_db, b =>
         {
-            b.UseSetting("Archive:Folder", _archive);
             b.UseSetting("Positions:CatchUpDays", "1");
             b.UseSetting("Positions:EndOfDayUtc", "21:00");
             b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(_clock));
@@ -44,11 +42,7 @@ public sealed class PositionSnapshotDownloadTests(PostgresFixture postgres) : IA
         _snapshot = Assert.Single(outcomes, o => o.Date == Wednesday).Snapshot!;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _portal.DisposeAsync();
-        try { Directory.Delete(_archive, recursive: true); } catch (DirectoryNotFoundException) { }
-    }
+    public async Task DisposeAsync() => await _portal.DisposeAsync();
 
     private Task<object?> DownloadsRecorded(string user, string outcome) => _db.ScalarAsync(
         $"SELECT count(*) FROM audit_log WHERE event = 'position_snapshot_downloaded' AND user_id = '{user}' AND event_data->>'outcome' = '{outcome}' AND event_data->>'date' = '2026-11-25'");
@@ -65,7 +59,7 @@ public sealed class PositionSnapshotDownloadTests(PostgresFixture postgres) : IA
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("positions_2026-11-25.json", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
         var bytes = await response.Content.ReadAsByteArrayAsync();
-        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(_archive, _snapshot.ArchiveKey)), bytes);
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(_portal.ArchiveFolder, _snapshot.ArchiveKey)), bytes);
         Assert.Equal(_snapshot.Sha256, Convert.ToHexStringLower(SHA256.HashData(bytes)));
         Assert.Contains("\"asset\":\"SPY\"", Encoding.UTF8.GetString(bytes).Replace(" ", ""));
         Assert.Equal(1L, await DownloadsRecorded(officer, "sent"));
@@ -100,7 +94,7 @@ public sealed class PositionSnapshotDownloadTests(PostgresFixture postgres) : IA
     {
         var officer = await _portal.CreateUserAsync(UserRoles.ComplianceOfficer);
         using var client = await _portal.SignedInClientAsync(officer);
-        var path = Path.Combine(_archive, _snapshot.ArchiveKey);
+        var path = Path.Combine(_portal.ArchiveFolder, _snapshot.ArchiveKey);
         await File.WriteAllTextAsync(path, (await File.ReadAllTextAsync(path)).Replace("80400", "90400"));
 
         var altered = await client.GetAsync(PositionsSetup.DownloadPath(Wednesday));
