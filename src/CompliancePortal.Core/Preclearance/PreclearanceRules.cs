@@ -119,6 +119,9 @@ public sealed class PreclearanceRules(PreclearanceOptions options)
         return next;
     }
 
+    /// <summary>Whether the holiday list covers <paramref name="year"/> at all (it must be extended each year).</summary>
+    public bool HasHolidaysIn(int year) => _holidays.Any(d => d.Year == year);
+
     /// <summary>Monday to Friday, except the configured market holidays.</summary>
     public bool IsBusinessDay(DateOnly day) => BusinessDays.IsBusinessDay(day) && !_holidays.Contains(day);
 
