@@ -38,6 +38,9 @@ public static class PortalApp
         // Serve package assets (MudBlazor, the Blazor script) when running from build output in any environment.
         builder.WebHost.UseStaticWebAssets();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<CompliancePortal.Core.Calendar.CalendarOptions>().BindConfiguration(CompliancePortal.Core.Calendar.CalendarOptions.Section);
+        builder.Services.AddSingleton(sp => new CompliancePortal.Core.Calendar.MarketCalendar(
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<CompliancePortal.Core.Calendar.CalendarOptions>>().Value.Holidays));
         await builder.AddPortalDatabaseAsync();
         builder.AddLedger();
         builder.AddArchiveStore();

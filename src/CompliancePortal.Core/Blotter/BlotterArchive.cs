@@ -1,6 +1,7 @@
 using System.Globalization;
 using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Audit;
+using CompliancePortal.Core.Calendar;
 using CompliancePortal.Core.Data;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -23,6 +24,7 @@ public sealed class BlotterArchive(
     TradeBlotter blotter,
     IArchiveStore store,
     UserActionLog log,
+    MarketCalendar calendar,
     TimeProvider time)
 {
     public const string GeneratedEvent = "trade_blotter_generated";
@@ -57,12 +59,12 @@ public sealed class BlotterArchive(
     /// </summary>
     public async Task<IReadOnlyList<DateOnly>> DaysNeedingBlotterAsync(CancellationToken ct = default)
     {
-        var today = BusinessDays.Today(time);
+        var today = MarketCalendar.Today(time);
         var days = new SortedSet<DateOnly>();
         await using (var first = db.CreateCommand("SELECT created_at FROM audit_log ORDER BY seq LIMIT 1"))
         {
             if (await first.ExecuteScalarAsync(ct) is DateTime received)
-                days.UnionWith(BusinessDays.Days(DateOnly.FromDateTime(received), today.AddDays(-1)).Where(BusinessDays.IsBusinessDay));
+                days.UnionWith(MarketCalendar.Days(DateOnly.FromDateTime(received), today.AddDays(-1)).Where(calendar.IsBusinessDay));
         }
         await using var trades = db.CreateCommand(
             """
@@ -81,7 +83,7 @@ public sealed class BlotterArchive(
     /// </summary>
     public async Task<BlotterGeneration> GenerateAsync(DateOnly day, Actor actor, CancellationToken ct = default)
     {
-        if (day >= BusinessDays.Today(time))
+        if (day >= MarketCalendar.Today(time))
             throw new ArgumentException($"{day:yyyy-MM-dd} is not over yet (UTC); its blotter can be generated from the next day on.", nameof(day));
         if (await FindAsync(day, ct) is { } existing) return new BlotterGeneration(existing, false);
 

@@ -111,7 +111,7 @@ public sealed class DailyCertification(
     /// </summary>
     public async Task<CertificationResult> CertifyAsync(Actor officer, DateOnly day, string? note, CancellationToken ct = default)
     {
-        if (day >= BusinessDays.Today(time)) return new(null, $"{day:yyyy-MM-dd} is not over yet (UTC); it can be certified from the next day on.");
+        if (day >= Calendar.MarketCalendar.Today(time)) return new(null, $"{day:yyyy-MM-dd} is not over yet (UTC); it can be certified from the next day on.");
         note = string.IsNullOrWhiteSpace(note) ? null : note.Trim();
         if (note?.Length > MaxNote) return new(null, $"The note is longer than {MaxNote} characters.");
         var review = await ReviewAsync(day, ct);

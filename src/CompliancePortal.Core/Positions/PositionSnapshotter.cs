@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Audit;
+using CompliancePortal.Core.Calendar;
 using CompliancePortal.Core.Data;
 using CompliancePortal.Core.Ledger;
 using Microsoft.EntityFrameworkCore;
@@ -21,11 +22,11 @@ public sealed record SnapshotOutcome(DateOnly Date, bool Missing, PositionSnapsh
 /// submission becomes the snapshot — the seed's JSON document in the archive store
 /// (<c>positions/YYYY/positions_YYYY-MM-DD.json</c>), a <c>position_snapshots</c> row and a POSITION
 /// <c>position_snapshot</c> ledger entry carrying the totals, the document's SHA-256 and its key, the
-/// last two committed together. A weekday with no submission is a COMPLIANCE
+/// last two committed together. A business day (MarketCalendar) with no submission is a COMPLIANCE
 /// <c>position_snapshot_missing</c> exception, recorded once. Reruns change nothing.
 /// </summary>
 public sealed class PositionSnapshotter(IDbContextFactory<PortalDbContext> contexts, IArchiveStore store, UserActionLog log,
-    IOptions<PositionsOptions> options)
+    IOptions<PositionsOptions> options, MarketCalendar calendar)
 {
     public const string SnapshotEvent = "position_snapshot";
     public const string MissingEvent = "position_snapshot_missing";
@@ -59,7 +60,7 @@ public sealed class PositionSnapshotter(IDbContextFactory<PortalDbContext> conte
             .OrderByDescending(s => s.Id).FirstOrDefaultAsync(ct);
         if (latest is null)
         {
-            if (day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday) return null;
+            if (!calendar.IsBusinessDay(day)) return null;
             if (await db.MissedPositionDays.AnyAsync(m => m.Date == day, ct)) return null;
             var deadline = options.Value.DeadlineOf(day);
             var receipt = await log.RecordInTransactionAsync(connection, Job, MissingEvent, new

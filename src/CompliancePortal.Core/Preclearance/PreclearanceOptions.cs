@@ -17,8 +17,4 @@ public sealed class PreclearanceOptions
     /// <summary>... of one of these large-cap securities is approved automatically (empty turns the rule off).
     /// The list lives in appsettings.json: a default here would be merged with it by the binder.</summary>
     public string[] DeMinimisSecurities { get; set; } = [];
-
-    /// <summary>Weekdays the market is closed (NYSE holidays): not business days for the blackout
-    /// window or an approval's expiry. The list lives in appsettings.json and must be extended each year.</summary>
-    public DateOnly[] Holidays { get; set; } = [];
 }

@@ -1,4 +1,4 @@
-using CompliancePortal.Core.Blotter;
+using CompliancePortal.Core.Calendar;
 
 namespace CompliancePortal.Core.Preclearance;
 
@@ -36,10 +36,8 @@ public sealed record RuleVerdict(RuleOutcome Outcome, IReadOnlyList<RuleCheck> C
 /// rule denies; otherwise the de minimis rule may approve; everything else goes to the
 /// ComplianceOfficer. Business days are Monday to Friday (exchange holidays are not modelled).
 /// </summary>
-public sealed class PreclearanceRules(PreclearanceOptions options)
+public sealed class PreclearanceRules(PreclearanceOptions options, MarketCalendar calendar)
 {
-    private readonly HashSet<DateOnly> _holidays = [.. options.Holidays];
-
     public const string RestrictedList = "Restricted list";
     public const string Blackout = "Firm-activity blackout";
     public const string HoldingPeriod = "Minimum holding period";
@@ -67,7 +65,7 @@ public sealed class PreclearanceRules(PreclearanceOptions options)
     {
         var n = options.BlackoutBusinessDays;
         var hit = input.FirmTradeDates
-            .Where(d => Math.Abs(BusinessDaysBetween(d, input.TradeDate)) <= n)
+            .Where(d => Math.Abs(calendar.BusinessDaysBetween(d, input.TradeDate)) <= n)
             .OrderBy(d => Math.Abs(d.DayNumber - input.TradeDate.DayNumber))
             .Cast<DateOnly?>()
             .FirstOrDefault();
@@ -100,30 +98,6 @@ public sealed class PreclearanceRules(PreclearanceOptions options)
                 ? $"{input.Quantity} shares is over the de minimis limit of {options.DeMinimisMaxQuantity}: needs review"
                 : $"{input.Security} is not on the de minimis large-cap list: needs review");
     }
-
-    /// <summary>Business days from <paramref name="from"/> to <paramref name="to"/> (negative when to is earlier).</summary>
-    public int BusinessDaysBetween(DateOnly from, DateOnly to)
-    {
-        if (to < from) return -BusinessDaysBetween(to, from);
-        var days = 0;
-        for (var d = from; d < to; d = d.AddDays(1))
-            if (IsBusinessDay(d.AddDays(1))) days++;
-        return days;
-    }
-
-    /// <summary>The next business day after <paramref name="day"/>: an approval expires at its end.</summary>
-    public DateOnly NextBusinessDay(DateOnly day)
-    {
-        var next = day.AddDays(1);
-        while (!IsBusinessDay(next)) next = next.AddDays(1);
-        return next;
-    }
-
-    /// <summary>Whether the holiday list covers <paramref name="year"/> at all (it must be extended each year).</summary>
-    public bool HasHolidaysIn(int year) => _holidays.Any(d => d.Year == year);
-
-    /// <summary>Monday to Friday, except the configured market holidays.</summary>
-    public bool IsBusinessDay(DateOnly day) => BusinessDays.IsBusinessDay(day) && !_holidays.Contains(day);
 
     private static bool Same(string a, string b) => string.Equals(a.Trim(), b.Trim(), StringComparison.OrdinalIgnoreCase);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CompliancePortal.Core.Audit;
+using CompliancePortal.Core.Calendar;
 using CompliancePortal.Core.Data;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -25,6 +26,7 @@ public sealed record WorkflowResult(PreclearanceRequest? Request, string? Error)
 public sealed partial class PreclearanceService(
     IDbContextFactory<PortalDbContext> contexts,
     PreclearanceRules rules,
+    MarketCalendar calendar,
     UserActionLog log,
     TimeProvider time)
 {
@@ -193,7 +195,7 @@ public sealed partial class PreclearanceService(
     /// <summary>An approval is good for the rest of the day it was given and the next business day (UTC).</summary>
     public DateTimeOffset EndOfNextBusinessDay(DateTimeOffset approvedAt)
     {
-        var next = rules.NextBusinessDay(DateOnly.FromDateTime(approvedAt.UtcDateTime));
+        var next = calendar.NextBusinessDay(DateOnly.FromDateTime(approvedAt.UtcDateTime));
         return new DateTimeOffset(next.ToDateTime(TimeOnly.MaxValue), TimeSpan.Zero);
     }
 

@@ -1,3 +1,4 @@
+using CompliancePortal.Core.Calendar;
 using CompliancePortal.Core.Preclearance;
 using CompliancePortal.LiveFeed;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,7 @@ public static class PreclearanceSetup
             .Validate(o => o.BlackoutBusinessDays >= 0 && o.HoldingPeriodDays >= 0 && o.DeMinimisMaxQuantity >= 0,
                 "Preclearance limits must not be negative")
             .ValidateOnStart();
-        builder.Services.AddSingleton(sp => new PreclearanceRules(sp.GetRequiredService<IOptions<PreclearanceOptions>>().Value));
+        builder.Services.AddSingleton(sp => new PreclearanceRules(sp.GetRequiredService<IOptions<PreclearanceOptions>>().Value, sp.GetRequiredService<MarketCalendar>()));
         builder.Services.AddSingleton<PreclearanceService>();
         builder.Services.AddSingleton<RestrictedListService>();
         builder.Services.AddSingleton<CompliancePortal.Core.ComplianceLogs.ComplianceRecords>();

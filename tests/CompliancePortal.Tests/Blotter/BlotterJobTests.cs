@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using CompliancePortal.Core.Blotter;
+using CompliancePortal.Core.Calendar;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Jobs;
 using CompliancePortal.Tests.Infrastructure;
@@ -13,11 +14,11 @@ namespace CompliancePortal.Tests.Blotter;
 [Collection(PostgresCollection.Name)]
 public sealed class BlotterJobTests(PostgresFixture postgres) : PortalTest(postgres)
 {
-    /// <summary>The most recent weekday before today (UTC): a finished business day.</summary>
+    /// <summary>The most recent business day before today (UTC, the shipped calendar): a finished business day.</summary>
     public static DateOnly LastBusinessDay()
     {
         var day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1);
-        while (!BusinessDays.IsBusinessDay(day)) day = day.AddDays(-1);
+        while (!ShippedCalendar.Instance.IsBusinessDay(day)) day = day.AddDays(-1);
         return day;
     }
 
@@ -39,11 +40,28 @@ public sealed class BlotterJobTests(PostgresFixture postgres) : PortalTest(postg
     }
 
     [Fact]
+    public async Task DaysNeedingBlotter_SkipAMarketHolidayWithoutTrades_ButNotOneWithTrades()
+    {
+        await AppendReceivedOnAsync(new DateOnly(2026, 11, 23));
+        var blotters = Portal.Services.GetRequiredService<BlotterArchive>();
+        var thanksgiving = new DateOnly(2026, 11, 26);
+
+        var quiet = await blotters.DaysNeedingBlotterAsync();
+        (await Client.PostJsonAsync(Trade(thanksgiving, "12:00:00", "T-holiday", ""","asset":"SPY" """), Key)).EnsureSuccessStatusCode();
+        var traded = await blotters.DaysNeedingBlotterAsync();
+
+        Assert.Contains(new DateOnly(2026, 11, 25), quiet);
+        Assert.Contains(new DateOnly(2026, 11, 24), quiet);
+        Assert.DoesNotContain(thanksgiving, quiet);
+        Assert.Contains(thanksgiving, traded);
+    }
+
+    [Fact]
     public async Task Job_WritesEachFinishedDaysBlotter_ExactlyTheDaysTrades_AndARerunStoresNothingTwice()
     {
         var day = LastBusinessDay();
         var firstDay = day.AddDays(-9);   // the ledger's first entry was received then: the range spans a weekend
-        var saturday = BusinessDays.Days(firstDay, day).First(d => d.DayOfWeek == DayOfWeek.Saturday);
+        var saturday = MarketCalendar.Days(firstDay, day).First(d => d.DayOfWeek == DayOfWeek.Saturday);
         var backdated = firstDay.AddYears(-3);   // a trade sent long after it happened: its day gets a blotter, the days between do not
         await AppendReceivedOnAsync(firstDay);
         (await Client.PostNdJsonAsync(
@@ -62,7 +80,7 @@ public sealed class BlotterJobTests(PostgresFixture postgres) : PortalTest(postg
 
         var yesterday = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1);
         var tradeDays = new[] { day, day.AddDays(1), saturday, backdated }.Where(d => d <= yesterday);
-        var expectedDays = BusinessDays.Days(firstDay, yesterday).Where(BusinessDays.IsBusinessDay).Union(tradeDays).ToList();
+        var expectedDays = MarketCalendar.Days(firstDay, yesterday).Where(ShippedCalendar.Instance.IsBusinessDay).Union(tradeDays).ToList();
         Assert.Equal(expectedDays.Count, written);
         Assert.Equal(expectedDays.Order().Select(d => d.ToString("yyyy-MM-dd")),
             (await ScalarsAsync("SELECT \"Day\"::text FROM trade_blotters ORDER BY 1")));

@@ -204,6 +204,19 @@ public sealed class PositionSnapshotTests(PostgresFixture postgres) : IAsyncLife
     }
 
     [Fact]
+    public async Task MissingSubmission_OnAMarketHoliday_IsNotFlagged()
+    {
+        var snapshotter = _portal.Services.GetRequiredService<PositionSnapshotter>();
+        // Thanksgiving (26 November) after the deadline; catch-up covers Tuesday 24 and Wednesday 25 too.
+        var thanksgiving = new DateTimeOffset(2026, 11, 26, 21, 10, 0, TimeSpan.Zero);
+
+        var outcomes = await snapshotter.RunAsync(thanksgiving);
+
+        Assert.Equal([new DateOnly(2026, 11, 24), new DateOnly(2026, 11, 25)], outcomes.Where(o => o.Missing).Select(o => o.Date).Order());
+        Assert.Equal(0L, await _db.ScalarAsync("SELECT count(*) FROM audit_log WHERE event = 'position_snapshot_missing' AND event_data->>'date' = '2026-11-26'"));
+    }
+
+    [Fact]
     public async Task SubmissionsAndSnapshots_CannotBeChangedOrDeleted_ByThePortalsRole()
     {
         Assert.Equal(HttpStatusCode.OK, (await PostAsync(Book)).StatusCode);

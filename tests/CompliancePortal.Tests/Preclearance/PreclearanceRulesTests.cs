@@ -1,3 +1,4 @@
+using CompliancePortal.Core.Calendar;
 using CompliancePortal.Core.Preclearance;
 using CompliancePortal.Tests.Infrastructure;
 
@@ -5,13 +6,17 @@ namespace CompliancePortal.Tests.Preclearance;
 
 public sealed class PreclearanceRulesTests
 {
-    private static readonly PreclearanceRules Rules = new(new PreclearanceOptions
+    private static readonly PreclearanceOptions Options = new()
     {
         BlackoutBusinessDays = 5,
         HoldingPeriodDays = 30,
         DeMinimisMaxQuantity = 500,
         DeMinimisSecurities = ["AAPL", "MSFT"],
-    });
+    };
+
+    private static readonly PreclearanceRules Rules = new(Options, new MarketCalendar([]));
+
+    private static readonly MarketCalendar Holidays = new([new DateOnly(2026, 11, 26), new DateOnly(2026, 12, 25)]);
 
     private static PreclearanceInput Input(string day, string security = "TSLA", TradeSide side = TradeSide.Buy, int quantity = 100,
         RestrictedEntry[]? restricted = null, string[]? firmTrades = null, PastTrade[]? past = null) =>
@@ -108,7 +113,7 @@ public sealed class PreclearanceRulesTests
     [InlineData("2026-12-24", "2026-12-28")]  // Thursday -> Monday: Christmas Friday, then the weekend
     public void NextBusinessDay_SkipsWeekendsAndHolidays(string day, string expected)
     {
-        Assert.Equal(DateOnly.Parse(expected), WithHolidays.NextBusinessDay(DateOnly.Parse(day)));
+        Assert.Equal(DateOnly.Parse(expected), Holidays.NextBusinessDay(DateOnly.Parse(day)));
     }
 
     [Fact]
@@ -118,32 +123,22 @@ public sealed class PreclearanceRulesTests
         // because Thanksgiving (26 November) is not one.
         var input = Input("2026-11-30", firmTrades: ["2026-11-20"]);
 
-        Assert.False(Check(WithHolidays.Evaluate(input), PreclearanceRules.Blackout).Passed);
+        Assert.False(Check(new PreclearanceRules(Options, Holidays).Evaluate(input), PreclearanceRules.Blackout).Passed);
         Assert.True(Check(Rules.Evaluate(input), PreclearanceRules.Blackout).Passed);
-        Assert.Equal(5, WithHolidays.BusinessDaysBetween(new DateOnly(2026, 11, 20), new DateOnly(2026, 11, 30)));
-        Assert.Equal(-6, Rules.BusinessDaysBetween(new DateOnly(2026, 11, 30), new DateOnly(2026, 11, 20)));
+        Assert.Equal(5, Holidays.BusinessDaysBetween(new DateOnly(2026, 11, 20), new DateOnly(2026, 11, 30)));
+        Assert.Equal(-6, new MarketCalendar([]).BusinessDaysBetween(new DateOnly(2026, 11, 30), new DateOnly(2026, 11, 20)));
     }
 
     [Fact]
     public void Holidays_ShippedInAppsettings_AreWeekdaysOfEachYearTheyCover()
     {
-        var shipped = AppsettingsHolidays();
+        var shipped = ShippedCalendar.Holidays;
 
         Assert.Contains(new DateOnly(2026, 11, 26), shipped);  // Thanksgiving
         Assert.Contains(new DateOnly(2027, 1, 1), shipped);    // New Year's Day
         Assert.All(shipped, d => Assert.True(d.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday), $"{d} is a weekend day"));
         Assert.Equal(shipped.Length, shipped.Distinct().Count());
-    }
-
-    private static readonly PreclearanceRules WithHolidays = new(new PreclearanceOptions
-    {
-        BlackoutBusinessDays = 5,
-        Holidays = [new DateOnly(2026, 11, 26), new DateOnly(2026, 12, 25)],
-    });
-
-    private static DateOnly[] AppsettingsHolidays()
-    {
-        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "appsettings.json")));
-        return [.. json.RootElement.GetProperty("Preclearance").GetProperty("Holidays").EnumerateArray().Select(e => DateOnly.Parse(e.GetString()!))];
+        Assert.True(ShippedCalendar.Instance.HasHolidaysIn(2027));
+        Assert.False(ShippedCalendar.Instance.HasHolidaysIn(2028));
     }
 }
