@@ -76,12 +76,28 @@ public sealed record TestDatabase(string Name, CompliancePortal.Core.Database.Po
         return await cmd.ExecuteScalarAsync();
     }
 
+    /// <summary>
+    /// Runs <paramref name="sql"/> as superuser. DDL on the ledger (a test's failing trigger) locks
+    /// every partition while the running portal's writer, follower and jobs use them, so PostgreSQL
+    /// may pick it as a deadlock victim: it then changed nothing and is run again.
+    /// </summary>
     public async Task ExecuteAsAdminAsync(string sql)
     {
-        await using var connection = new NpgsqlConnection(Admin);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, connection);
-        await cmd.ExecuteNonQueryAsync();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(Admin);
+                await connection.OpenAsync();
+                await using var cmd = new NpgsqlCommand(sql, connection);
+                await cmd.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < 5)
+            {
+                await Task.Delay(50 * attempt);
+            }
+        }
     }
 }
 
