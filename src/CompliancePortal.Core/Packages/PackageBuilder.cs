@@ -62,13 +62,33 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
     {
         var attempt = Guid.NewGuid();
         if (!await ClaimAsync(id, attempt, ct)) return;
+        // Also cancelled by the heartbeat when another run has taken the package over (this one was
+        // judged stalled): this run then stops instead of building to the end for nothing.
+        using var building = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var beating = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var heartbeat = BeatAsync(id, attempt, building, beating.Token);
+        var temp = Path.Combine(Path.GetTempPath(), $"cp-package-{id:N}-{attempt:N}.zip");
+        try
+        {
+            await BuildClaimedAsync(id, attempt, temp, building.Token);
+        }
+        catch (OperationCanceledException) when (building.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            logger.LogWarning("Compliance package {Id}: another run took the build over; build {Attempt} stopped", id, attempt);
+        }
+        finally
+        {
+            await beating.CancelAsync();
+            await heartbeat;
+            File.Delete(temp);
+        }
+    }
+
+    private async Task BuildClaimedAsync(Guid id, Guid attempt, string temp, CancellationToken ct)
+    {
         await using var context = await contexts.CreateDbContextAsync(ct);
         var package = await context.CompliancePackages.SingleAsync(p => p.Id == id, ct);
         await progress.ReportAsync(new PackageProgress(id, PackageStatus.Building, 0, "counting records"));
-
-        using var beating = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var heartbeat = BeatAsync(id, attempt, beating.Token);
-        var temp = Path.Combine(Path.GetTempPath(), $"cp-package-{id:N}-{attempt:N}.zip");
         try
         {
             var manifest = await WriteZipAsync(package, attempt, temp, ct);
@@ -78,12 +98,6 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
         {
             logger.LogError(ex, "Compliance package {Id} failed", id);
             await FailAsync(context, package, attempt, ex.Message, ct);
-        }
-        finally
-        {
-            await beating.CancelAsync();
-            await heartbeat;
-            File.Delete(temp);
         }
     }
 
@@ -99,14 +113,16 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
-    private async Task BeatAsync(Guid id, Guid attempt, CancellationToken ct)
+    private async Task BeatAsync(Guid id, Guid attempt, CancellationTokenSource building, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
             try
             {
                 await Task.Delay(options.Value.HeartbeatInterval, time, ct);
-                await TouchAsync(id, attempt, null);
+                if (await TouchAsync(id, attempt, null)) continue;
+                await building.CancelAsync();
+                return;
             }
             catch (OperationCanceledException) { return; }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
