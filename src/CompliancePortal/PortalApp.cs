@@ -1,6 +1,7 @@
 using CompliancePortal.Accounts;
 using CompliancePortal.Archive;
 using CompliancePortal.Blotter;
+using CompliancePortal.Calendar;
 using CompliancePortal.Certification;
 using CompliancePortal.Components;
 using CompliancePortal.Core.ApiKeys;
@@ -38,9 +39,7 @@ public static class PortalApp
         // Serve package assets (MudBlazor, the Blazor script) when running from build output in any environment.
         builder.WebHost.UseStaticWebAssets();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<CompliancePortal.Core.Calendar.CalendarOptions>().BindConfiguration(CompliancePortal.Core.Calendar.CalendarOptions.Section);
-        builder.Services.AddSingleton(sp => new CompliancePortal.Core.Calendar.MarketCalendar(
-            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<CompliancePortal.Core.Calendar.CalendarOptions>>().Value.Holidays));
+        builder.AddMarketCalendar();
         await builder.AddPortalDatabaseAsync();
         builder.AddLedger();
         builder.AddArchiveStore();

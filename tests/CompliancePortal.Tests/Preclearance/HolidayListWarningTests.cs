@@ -24,4 +24,16 @@ public sealed class HolidayListWarningTests(PostgresFixture postgres)
         Assert.Equal(warned, page.Contains("data-testid=\"holidays-missing\"", StringComparison.Ordinal));
         if (warned) Assert.Contains($"has no date in {year}", page);
     }
+
+    [Theory]
+    [InlineData("2026-11-28", "Saturday or Sunday")]   // a Saturday
+    [InlineData("2026-13-01", "not a date")]           // not a date
+    public async Task Portal_WithABadHoliday_RefusesToStart_NamingTheSetting(string holiday, string message)
+    {
+        await using var portal = new PortalFactory(await postgres.CreateDatabaseAsync(), b => b.UseSetting("Calendar:Holidays:0", holiday));
+
+        var error = Assert.ThrowsAny<Exception>(() => portal.Services);
+
+        Assert.Contains(message, error.ToString());
+    }
 }
