@@ -1,4 +1,5 @@
 using CompliancePortal.Accounts;
+using CompliancePortal.Alerts;
 using CompliancePortal.Archive;
 using CompliancePortal.Blotter;
 using CompliancePortal.Calendar;
@@ -56,6 +57,7 @@ public static class PortalApp
         builder.AddJobs();
         builder.AddTradeBlotters();
         builder.AddDailyCertification();
+        builder.AddAlerts();
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();

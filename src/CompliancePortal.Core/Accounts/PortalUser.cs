@@ -46,6 +46,9 @@ public static class UserRoles
     /// <summary>Who searches and opens ledger records (auditors within their period).</summary>
     public const string RecordReaders = $"{ComplianceOfficer},{Auditor}";
 
+    /// <summary>Who sees and acknowledges alerts: compliance, and the operator for system alerts.</summary>
+    public const string AlertHandlers = $"{ComplianceOfficer},{Admin}";
+
     /// <summary>Who may run a full-chain verification from the portal.</summary>
     public const string Verifiers = $"{ComplianceOfficer},{Admin}";
 }

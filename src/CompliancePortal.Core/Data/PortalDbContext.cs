@@ -1,3 +1,4 @@
+using CompliancePortal.Core.Alerts;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Materials;
@@ -32,6 +33,8 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<MissedPositionDay> MissedPositionDays => Set<MissedPositionDay>();
     public DbSet<CompliancePackage> CompliancePackages => Set<CompliancePackage>();
     public DbSet<LegalHold> LegalHolds => Set<LegalHold>();
+    public DbSet<Alert> Alerts => Set<Alert>();
+    public DbSet<AlertDelivery> AlertDeliveries => Set<AlertDelivery>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -49,6 +49,7 @@ public sealed class RoleMatrixTests(PostgresFixture postgres) : PortalTest(postg
         ("GET", "/materials/1", [E, P, C, A]),
         ("GET", "/api/v1/materials/1/versions/1/file", [E, P, C, A]),
         ("POST", "/api/v1/materials/1/decision", [C]),
+        ("GET", "/alerts", [C, D]),
         ("GET", "/retention", [C, D]),
         ("GET", "/api/v1/retention/holds", [C, D]),
     ];

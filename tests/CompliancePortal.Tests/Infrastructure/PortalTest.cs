@@ -8,8 +8,8 @@ namespace CompliancePortal.Tests.Infrastructure;
 /// </summary>
 public abstract class PortalTest(PostgresFixture postgres) : IAsyncLifetime
 {
-    protected PortalFactory Portal { get; private set; } = null!;
-    protected HttpClient Client { get; private set; } = null!;
+    protected PortalFactory Portal { get; set; } = null!;
+    protected HttpClient Client { get; set; } = null!;
     protected TestDatabase Db { get; private set; } = null!;
     protected string Key { get; private set; } = null!;
 

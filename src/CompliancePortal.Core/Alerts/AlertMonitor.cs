@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using CompliancePortal.Core.Audit;
+using CompliancePortal.Core.Data;
+using CompliancePortal.Core.Ledger;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CompliancePortal.Core.Alerts;
+
+/// <summary>
+/// Evaluates the alert rules on every committed ledger entry, in seq order, after commit (never
+/// in the ingest path). Where it stands is the one-row table alert_cursor; the alerts an
+/// evaluated stretch raised are inserted, each with its alert_raised ledger entry, in the same
+/// transaction that moves the cursor past it. So each entry is judged once, however many portal
+/// instances run and however often they stop: an instance whose cursor was moved by another
+/// drops what it found and carries on from there, and after a crash the stretch after the
+/// cursor is evaluated again. Entries this process's writer commits are handed over in memory;
+/// anything else is read from the ledger by seq.
+/// </summary>
+public sealed class AlertMonitor(
+    AlertRuleSet rules,
+    NpgsqlDataSource dataSource,
+    IDbContextFactory<PortalDbContext> contexts,
+    LedgerCommitSignal committed,
+    UserActionLog log,
+    TimeProvider time,
+    IOptions<AlertsOptions> options,
+    ILogger<AlertMonitor> logger) : BackgroundService
+{
+    public const string RaisedEvent = "alert_raised";
+
+    /// <summary>Who raises alerts in the ledger; its own entries are never judged (an alert cannot raise an alert).</summary>
+    public static readonly Actor Monitor = new("job:alert-monitor");
+
+    private const int PageSize = 2000;
+
+    /// <summary>With nothing found, where evaluation stands is saved at most this often.</summary>
+    private static readonly TimeSpan CursorSaveInterval = TimeSpan.FromSeconds(1);
+
+    private sealed record Found(AlertRule Rule, AlertSubject Subject);
+
+    private readonly HashSet<string> _failingRules = [];
+
+    private long _saved = -1;
+
+    /// <summary>The seq up to which alerts are stored (the cursor as this instance last saved or read it); -1 before it starts.</summary>
+    public long Saved => Interlocked.Read(ref _saved);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (rules.Rules.Count == 0) return;
+        var inbox = committed.Follow();
+        var poll = TimeSpan.FromMilliseconds(options.Value.PollIntervalMilliseconds);
+        var found = new List<Found>();
+        var sinceSave = Stopwatch.StartNew();
+        long evaluated = 0;
+        var read = true;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (Saved < 0)
+                {
+                    Interlocked.Exchange(ref _saved, evaluated = await CursorAsync(stoppingToken));
+                    found.Clear();
+                    read = true;
+                }
+                // One page at a time, saving in between: a long catch-up (after downtime) is not one huge transaction.
+                if (read) (evaluated, read) = await EvaluatePageAsync(evaluated, found, stoppingToken);
+                if (found.Count > 0 || (evaluated > Saved && sinceSave.Elapsed >= CursorSaveInterval))
+                {
+                    var stored = await SaveAsync(Saved, evaluated, found, stoppingToken);
+                    found.Clear();
+                    sinceSave.Restart();
+                    Interlocked.Exchange(ref _saved, stored ? evaluated : -1);
+                    if (!stored) continue;
+                }
+                if (read) continue;
+                var handed = await inbox.TakeAsync(poll, stoppingToken);
+                var following = handed is { Count: > 0 } ? LedgerInbox.FollowingOn(handed, evaluated) : null;
+                if (following is null) read = true;
+                else if (following.Count > 0)
+                {
+                    foreach (var entry in following)
+                        Evaluate(new AlertSubject(entry.Seq, entry.Event.LogType, entry.Event.Event, entry.Event.UserId, entry.Source, entry.Event.DataJson), found);
+                    evaluated = following[^1].Seq;
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Alert rules are behind the ledger; retrying");
+                Interlocked.Exchange(ref _saved, -1);
+                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>Reads and judges a page of entries after <paramref name="after"/>; returns the last seq judged and whether the page was full.</summary>
+    private async Task<(long Last, bool Full)> EvaluatePageAsync(long after, List<Found> found, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "SELECT seq, log_type, event, user_id, source, event_data::text FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
+        cmd.Parameters.Add(new() { Value = after });
+        cmd.Parameters.Add(new() { Value = PageSize });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var count = 0;
+        while (await reader.ReadAsync(ct))
+        {
+            after = reader.GetInt64(0);
+            count++;
+            Evaluate(new AlertSubject(after, reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetString(4), System.Text.Encoding.UTF8.GetBytes(reader.GetString(5))), found);
+        }
+        return (after, count == PageSize);
+    }
+
+    private void Evaluate(AlertSubject subject, List<Found> found)
+    {
+        if (subject.Source == Monitor.Source) return;
+        foreach (var rule in rules.Rules)
+        {
+            try
+            {
+                if (rule.Condition.Matches(subject)) found.Add(new Found(rule, subject));
+            }
+            catch (Exception ex)
+            {
+                // A rule that cannot judge an entry (e.g. a number field sent as text) is reported once per rule, not per entry.
+                lock (_failingRules)
+                    if (_failingRules.Add(rule.Name))
+                        logger.LogWarning(ex, "Alert rule {Rule} could not judge entry {Seq}; it is skipped for such entries", rule.Name, subject.Seq);
+            }
+        }
+    }
+
+    private async Task<long> CursorAsync(CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT seq FROM alert_cursor WHERE id = 1");
+        return (long)(await cmd.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException("alert_cursor has no row: the Alerts migration has not run."));
+    }
+
+    /// <summary>
+    /// Stores the alerts found in (<paramref name="from"/>, <paramref name="to"/>] and moves the cursor to
+    /// <paramref name="to"/>, if the cursor is still at <paramref name="from"/>; false when another instance moved it.
+    /// </summary>
+    private async Task<bool> SaveAsync(long from, long to, List<Found> found, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var cursor = await db.Database.SqlQuery<long>($"SELECT seq AS \"Value\" FROM alert_cursor WHERE id = 1 FOR UPDATE").SingleAsync(ct);
+        if (cursor != from) return false;
+        var now = time.GetUtcNow();
+        var alerts = found.Select(f => new Alert
+        {
+            Rule = f.Rule.Name, Severity = f.Rule.Severity, Seq = f.Subject.Seq, LogType = f.Subject.LogType, Event = f.Subject.Event,
+            Message = AlertMessages.For(f.Subject), Notification = string.Join(",", f.Rule.Notification),
+            ResponseTime = f.Rule.ResponseTime.Text, RaisedAt = now, DueAt = f.Rule.ResponseTime.DueAfter(now), Status = AlertStatus.Open,
+        }).ToList();
+        foreach (var (alert, f) in alerts.Zip(found))
+            alert.Deliveries = [.. f.Rule.Notification.Distinct(StringComparer.OrdinalIgnoreCase).Select(channel => new AlertDelivery
+            {
+                Channel = channel, NextAttemptAt = now,
+                Status = options.Value.ChannelNamed(channel) is null ? DeliveryStatus.NotConfigured : DeliveryStatus.Pending,
+            })];
+        db.Alerts.AddRange(alerts);
+        await db.SaveChangesAsync(ct);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        foreach (var alert in alerts)
+            await log.RecordInTransactionAsync(connection, Monitor, RaisedEvent, new
+            {
+                alert_id = alert.Id, rule = alert.Rule, severity = alert.Severity, seq = alert.Seq, log_type = alert.LogType,
+                @event = alert.Event, message = alert.Message, notification = alert.Notification.Split(',', StringSplitOptions.RemoveEmptyEntries),
+                response_time = alert.ResponseTime, due_at = alert.DueAt,
+            }, ct: ct);
+        await db.Database.ExecuteSqlAsync($"UPDATE alert_cursor SET seq = {to} WHERE id = 1", ct);
+        await tx.CommitAsync(ct);
+        if (alerts.Count > 0) log.Committed();
+        return true;
+    }
+}

@@ -1,0 +1,81 @@
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace CompliancePortal.Core.Alerts;
+
+/// <summary>The rules file is not valid; the message names the file, the rule and what is wrong.</summary>
+public sealed class AlertRulesException(string message) : Exception(message);
+
+/// <summary>
+/// The alert rules, read from a YAML file in the seed's shape (config/alerts.yaml): under
+/// `alerts:`, one list of rules per severity, each rule with name, condition, notification and
+/// response_time. Every problem is reported at load, so a portal never runs with a rule that
+/// cannot work. Rules whose condition is not about single entries (the seed's
+/// `timestamp == '16:30:00'` daily summary) are not alert rules here.
+/// </summary>
+public sealed class AlertRuleSet(IReadOnlyList<AlertRule> rules)
+{
+    public IReadOnlyList<AlertRule> Rules { get; } = rules;
+
+    public static AlertRuleSet Empty { get; } = new([]);
+
+    public static AlertRuleSet Load(string path)
+    {
+        if (!File.Exists(path)) throw new AlertRulesException($"Alert rules file {path} does not exist (setting Alerts:RulesFile).");
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    public static AlertRuleSet Parse(string yaml, string origin)
+    {
+        RulesFile? file;
+        try
+        {
+            file = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build()
+                .Deserialize<RulesFile?>(yaml);
+        }
+        catch (YamlException ex)
+        {
+            throw new AlertRulesException($"{origin}: not a valid rules file at line {ex.Start.Line}: {(ex.InnerException ?? ex).Message}");
+        }
+        var problems = new List<string>();
+        var rules = new List<AlertRule>();
+        foreach (var (severity, list) in file?.Alerts ?? [])
+        {
+            if (!AlertSeverities.All.Contains(severity))
+            {
+                problems.Add($"severity '{severity}' is not one of {string.Join(", ", AlertSeverities.All)}");
+                continue;
+            }
+            foreach (var (rule, index) in (list ?? []).Select((r, i) => (r, i)))
+            {
+                var name = rule.Name?.Trim();
+                var where = string.IsNullOrEmpty(name) ? $"{severity} rule {index + 1}" : $"rule '{name}'";
+                if (string.IsNullOrEmpty(name)) problems.Add($"{where} has no name");
+                else if (rules.Any(r => r.Name == name)) problems.Add($"{where} is defined twice");
+                var condition = AlertCondition.Parse(rule.Condition, out var conditionProblem);
+                if (conditionProblem is not null) problems.Add($"{where}: {conditionProblem}");
+                var responseTime = AlertResponseTime.Parse(rule.ResponseTime, out var timeProblem);
+                if (timeProblem is not null) problems.Add($"{where}: {timeProblem}");
+                var notification = (rule.Notification ?? []).Select(n => n.Trim()).Where(n => n.Length > 0).ToList();
+                if (condition is not null && responseTime is not null && !string.IsNullOrEmpty(name))
+                    rules.Add(new AlertRule(name, severity, condition, notification, responseTime));
+            }
+        }
+        if (problems.Count > 0) throw new AlertRulesException($"{origin}: {string.Join("; ", problems)}");
+        return new AlertRuleSet(rules);
+    }
+
+    private sealed class RulesFile
+    {
+        public Dictionary<string, List<RuleEntry>?>? Alerts { get; set; }
+    }
+
+    private sealed class RuleEntry
+    {
+        public string? Name { get; set; }
+        public string? Condition { get; set; }
+        public List<string>? Notification { get; set; }
+        public string? ResponseTime { get; set; }
+    }
+}
