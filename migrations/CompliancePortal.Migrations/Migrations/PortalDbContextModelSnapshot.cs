@@ -123,6 +123,9 @@ namespace CompliancePortal.Migrations.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<long?>("LedgerSeq")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("LogType")
                         .IsRequired()
                         .HasMaxLength(50)
@@ -169,6 +172,10 @@ namespace CompliancePortal.Migrations.Migrations
                         .HasColumnType("character varying(20)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Id")
+                        .HasDatabaseName("IX_alerts_unrecorded")
+                        .HasFilter("\"LedgerSeq\" IS NULL");
 
                     b.HasIndex("RaisedAt");
 

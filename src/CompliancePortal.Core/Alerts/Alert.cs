@@ -10,9 +10,9 @@ public enum AlertStatus
 }
 
 /// <summary>
-/// An alert raised by a rule for one ledger entry. Raising it and acknowledging it are each a
-/// COMPLIANCE ledger entry (alert_raised, alert_acknowledged) written in the same transaction
-/// as this row, so the ledger holds the whole history; this row is the current state.
+/// An alert raised by a rule for one ledger entry; this row is its current state, the ledger
+/// holds its history: alert_raised (appended right after the alert is stored, see
+/// <see cref="LedgerSeq"/>), alert_acknowledged (in the acknowledging transaction).
 /// </summary>
 public sealed class Alert
 {
@@ -35,6 +35,14 @@ public sealed class Alert
     public string? AcknowledgedBy { get; set; }
     public DateTimeOffset? AcknowledgedAt { get; set; }
     public string? Note { get; set; }
+
+    /// <summary>
+    /// The seq of its alert_raised ledger entry; null until that is committed. The entry goes
+    /// through the batching writer (so a burst of alerts does not stall ingest behind the
+    /// chain-head lock) with the idempotency id <c>alert-raised-{Id}</c>, so appending it again
+    /// after a crash stores nothing twice.
+    /// </summary>
+    public long? LedgerSeq { get; set; }
 
     /// <summary>Its notifications, one per channel of the rule.</summary>
     public List<AlertDelivery> Deliveries { get; set; } = [];
@@ -62,5 +70,6 @@ internal sealed class AlertConfiguration : IEntityTypeConfiguration<Alert>
         b.HasIndex(a => new { a.Rule, a.Seq }).IsUnique();
         b.HasIndex(a => new { a.Status, a.RaisedAt });
         b.HasIndex(a => a.RaisedAt);
+        b.HasIndex(a => a.Id).HasFilter("\"LedgerSeq\" IS NULL").HasDatabaseName("IX_alerts_unrecorded");
     }
 }

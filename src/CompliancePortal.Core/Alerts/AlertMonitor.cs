@@ -13,8 +13,9 @@ namespace CompliancePortal.Core.Alerts;
 /// <summary>
 /// Evaluates the alert rules on every committed ledger entry, in seq order, after commit (never
 /// in the ingest path). Where it stands is the one-row table alert_cursor; the alerts an
-/// evaluated stretch raised are inserted, each with its alert_raised ledger entry, in the same
-/// transaction that moves the cursor past it. So each entry is judged once, however many portal
+/// evaluated stretch raised are inserted in the same transaction that moves the cursor past it,
+/// and their alert_raised ledger entries follow through the batching writer (see
+/// <see cref="Alert.LedgerSeq"/>). So each entry is judged once, however many portal
 /// instances run and however often they stop: an instance whose cursor was moved by another
 /// drops what it found and carries on from there, and after a crash the stretch after the
 /// cursor is evaluated again. Entries this process's writer commits are handed over in memory;
@@ -58,6 +59,7 @@ public sealed class AlertMonitor(
         var sinceSave = Stopwatch.StartNew();
         long evaluated = 0;
         var read = true;
+        var recording = RecordLoopAsync(poll, stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -91,7 +93,7 @@ public sealed class AlertMonitor(
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                return;
+                break;
             }
             catch (Exception ex)
             {
@@ -100,6 +102,7 @@ public sealed class AlertMonitor(
                 await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
             }
         }
+        await recording;
     }
 
     /// <summary>Reads and judges a page of entries after <paramref name="after"/>; returns the last seq judged and whether the page was full.</summary>
@@ -140,6 +143,63 @@ public sealed class AlertMonitor(
         }
     }
 
+    private const int RecordBatch = 1000;
+
+    private readonly SemaphoreSlim _recordWake = new(0, 1);
+
+    /// <summary>
+    /// Appends the missing alert_raised entries beside the judging loop, which goes on meanwhile
+    /// instead of waiting for each append's commit (under heavy ingest it would fall further and
+    /// further behind). Woken after alerts are stored, and sweeps at each poll.
+    /// </summary>
+    private async Task RecordLoopAsync(TimeSpan poll, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                while (await RecordRaisedAsync(ct) > 0) { }
+                await _recordWake.WaitAsync(poll, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Tried again at the next wake or poll: the alerts themselves are stored.
+                logger.LogWarning(ex, "alert_raised ledger entries could not be appended yet");
+                await Task.Delay(TimeSpan.FromSeconds(2), ct).ContinueWith(_ => { }, CancellationToken.None);
+            }
+        }
+    }
+
+    private void StartRecording()
+    {
+        try { _recordWake.Release(); }
+        catch (SemaphoreFullException) { }
+    }
+
+    /// <summary>
+    /// Appends the alert_raised entries of stored alerts that have none yet (also those a crash
+    /// left without one), at most <see cref="RecordBatch"/>; returns how many it appended.
+    /// </summary>
+    private async Task<int> RecordRaisedAsync(CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var unrecorded = await db.Alerts.Where(a => a.LedgerSeq == null).OrderBy(a => a.Id).Take(RecordBatch).ToListAsync(ct);
+        if (unrecorded.Count == 0) return 0;
+        var receipts = await log.RecordAllAsync(Monitor, [.. unrecorded.Select(alert => (RaisedEvent, (object)new
+        {
+            alert_id = alert.Id, rule = alert.Rule, severity = alert.Severity, seq = alert.Seq, log_type = alert.LogType,
+            @event = alert.Event, message = alert.Message, notification = alert.Notification.Split(',', StringSplitOptions.RemoveEmptyEntries),
+            response_time = alert.ResponseTime, raised_at = alert.RaisedAt, due_at = alert.DueAt,
+        }, $"alert-raised-{alert.Id}"))]);
+        foreach (var (alert, receipt) in unrecorded.Zip(receipts)) alert.LedgerSeq = receipt.Seq;
+        await db.SaveChangesAsync(ct);
+        return unrecorded.Count;
+    }
+
     private async Task<long> CursorAsync(CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand("SELECT seq FROM alert_cursor WHERE id = 1");
@@ -171,17 +231,9 @@ public sealed class AlertMonitor(
             })];
         db.Alerts.AddRange(alerts);
         await db.SaveChangesAsync(ct);
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        foreach (var alert in alerts)
-            await log.RecordInTransactionAsync(connection, Monitor, RaisedEvent, new
-            {
-                alert_id = alert.Id, rule = alert.Rule, severity = alert.Severity, seq = alert.Seq, log_type = alert.LogType,
-                @event = alert.Event, message = alert.Message, notification = alert.Notification.Split(',', StringSplitOptions.RemoveEmptyEntries),
-                response_time = alert.ResponseTime, due_at = alert.DueAt,
-            }, ct: ct);
         await db.Database.ExecuteSqlAsync($"UPDATE alert_cursor SET seq = {to} WHERE id = 1", ct);
         await tx.CommitAsync(ct);
-        if (alerts.Count > 0) log.Committed();
+        if (alerts.Count > 0) StartRecording();
         return true;
     }
 }

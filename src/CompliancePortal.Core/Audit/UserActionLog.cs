@@ -41,12 +41,20 @@ public sealed class UserActionLog(LedgerWriter writer, LedgerCommitSignal signal
         return receipts[0][0];
     }
 
+    /// <summary>
+    /// Several entries of one actor through the batching writer, each with its own idempotency id
+    /// (the ledger's event_id): recording one again returns its first receipt and stores nothing.
+    /// </summary>
+    public Task<IReadOnlyList<LedgerReceipt>> RecordAllAsync(Actor actor, IReadOnlyList<(string Event, object Data, string EventId)> entries,
+        string logType = LogTypes.Compliance) =>
+        writer.AppendAsync(actor.Source, [.. entries.Select(e => Build(actor, e.Event, e.Data, logType, e.EventId))]);
+
     public void Committed() => signal.Signal();
 
-    private LedgerEvent Build(Actor actor, string @event, object data, string logType)
+    private LedgerEvent Build(Actor actor, string @event, object data, string logType, string? eventId = null)
     {
         var now = CanonicalEntry.ToMicroseconds(time.GetUtcNow());
-        return new LedgerEvent(logType, @event, now, null, actor.UserName, actor.IpAddress, actor.SessionId,
+        return new LedgerEvent(logType, @event, now, eventId, actor.UserName, actor.IpAddress, actor.SessionId,
             JsonSerializer.SerializeToUtf8Bytes(data, Json), now);
     }
 }

@@ -62,7 +62,7 @@ public sealed class AlertMonitorTests(PostgresFixture postgres) : PortalTest(pos
         return found;
     }
 
-    /// <summary>Waits until the monitor of <paramref name="factory"/> has judged and saved everything up to the chain head.</summary>
+    /// <summary>Waits until the monitor of <paramref name="factory"/> has judged and saved everything up to the chain head and every alert has its ledger entry.</summary>
     private static async Task SettledAsync(PortalFactory factory)
     {
         var monitor = factory.Services.GetRequiredService<AlertMonitor>();
@@ -71,7 +71,7 @@ public sealed class AlertMonitorTests(PostgresFixture postgres) : PortalTest(pos
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
-            await using var cmd = new NpgsqlCommand("SELECT (SELECT seq FROM alert_cursor) = (SELECT seq FROM ledger_head)", connection);
+            await using var cmd = new NpgsqlCommand("SELECT (SELECT seq FROM alert_cursor) = (SELECT seq FROM ledger_head) AND NOT EXISTS (SELECT 1 FROM alerts WHERE \"LedgerSeq\" IS NULL)", connection);
             if ((bool)(await cmd.ExecuteScalarAsync())! && monitor.Saved >= 0) return;
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the alert monitor did not reach the chain head within 20 s");
             await Task.Delay(50);
@@ -96,6 +96,8 @@ public sealed class AlertMonitorTests(PostgresFixture postgres) : PortalTest(pos
             alerts.Select(a => (a.Rule, a.Seq)));
         var raised = await LedgerEventsAsync(AlertMonitor.RaisedEvent);
         Assert.Equal(alerts.Select(a => a.Id), raised.Select(r => r.GetProperty("alert_id").GetInt64()));
+        var recorded = await Portal.Services.GetRequiredService<AlertService>().ListAsync(new AlertFilter(OpenOnly: false));
+        Assert.All(recorded, a => Assert.NotNull(a.LedgerSeq));
         Assert.Equal(alerts.Select(a => a.Seq), raised.Select(r => r.GetProperty("seq").GetInt64()));
         Assert.Equal("critical", raised[1].GetProperty("severity").GetString());
         Assert.Contains("trade_id=TRD-F-1", raised[1].GetProperty("message").GetString());
@@ -145,6 +147,27 @@ public sealed class AlertMonitorTests(PostgresFixture postgres) : PortalTest(pos
         var alerts = await StoredAlertsAsync();
         Assert.Equal([first[0], missed[0], missed[^1]], alerts.Select(a => a.Seq));
         Assert.Equal(3, (await LedgerEventsAsync(AlertMonitor.RaisedEvent)).Count);
+    }
+
+    [Fact]
+    public async Task AlertWhoseLedgerEntryIsNotKnownToBeStored_IsRecordedAgain_WithoutASecondEntry()
+    {
+        await PostAsync(Client, FailedTrade(1));
+        await SettledAsync(Portal);
+        var seq = (await Portal.Services.GetRequiredService<AlertService>().ListAsync(new AlertFilter())).Single().LedgerSeq;
+
+        // As after a crash between the append and noting its seq: the sweep appends it again,
+        // and the idempotency id answers with the first entry.
+        await using (var connection = new NpgsqlConnection(Db.Connections.Owner))
+        {
+            await connection.OpenAsync();
+            await using var forget = new NpgsqlCommand("UPDATE alerts SET \"LedgerSeq\" = NULL", connection);
+            Assert.Equal(1, await forget.ExecuteNonQueryAsync());
+        }
+        await SettledAsync(Portal);
+
+        Assert.Equal(seq, (await Portal.Services.GetRequiredService<AlertService>().ListAsync(new AlertFilter())).Single().LedgerSeq);
+        Assert.Single(await LedgerEventsAsync(AlertMonitor.RaisedEvent));
     }
 
     [Fact]

@@ -31,7 +31,8 @@ namespace CompliancePortal.Migrations.Migrations
                     Status = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
                     AcknowledgedBy = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
                     AcknowledgedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    Note = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true)
+                    Note = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    LedgerSeq = table.Column<long>(type: "bigint", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -89,6 +90,12 @@ namespace CompliancePortal.Migrations.Migrations
                 name: "IX_alerts_Status_RaisedAt",
                 table: "alerts",
                 columns: new[] { "Status", "RaisedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_alerts_unrecorded",
+                table: "alerts",
+                column: "Id",
+                filter: "\"LedgerSeq\" IS NULL");
 
             migrationBuilder.SqlFile("011_alerts.sql");
         }

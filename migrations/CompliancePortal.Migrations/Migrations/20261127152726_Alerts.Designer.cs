@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace CompliancePortal.Migrations.Migrations
 {
     [DbContext(typeof(PortalDbContext))]
-    [Migration("20261127151401_Alerts")]
+    [Migration("20261127152726_Alerts")]
     partial class Alerts
     {
         /// <inheritdoc />
@@ -126,6 +126,9 @@ namespace CompliancePortal.Migrations.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<long?>("LedgerSeq")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("LogType")
                         .IsRequired()
                         .HasMaxLength(50)
@@ -172,6 +175,10 @@ namespace CompliancePortal.Migrations.Migrations
                         .HasColumnType("character varying(20)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Id")
+                        .HasDatabaseName("IX_alerts_unrecorded")
+                        .HasFilter("\"LedgerSeq\" IS NULL");
 
                     b.HasIndex("RaisedAt");
 
