@@ -35,6 +35,12 @@ public sealed class AlertNotifier(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (options.Value.Channels.Count == 0)
+        {
+            // Nothing can be sent: only settle what an earlier configuration left pending (as not configured), then stay idle.
+            await SendDueAsync(stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
+            return;
+        }
         alerts.Changed += Wake;
         var poll = TimeSpan.FromMilliseconds(options.Value.PollIntervalMilliseconds);
         try
