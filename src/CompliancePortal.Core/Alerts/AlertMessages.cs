@@ -11,7 +11,16 @@ public static class AlertMessages
     private static readonly string[] Details =
         ["trade_id", "asset", "symbol", "action", "error", "reason", "slippage_pct", "latency_ms", "endpoint", "check", "trigger", "limit"];
 
-    public static string For(AlertSubject subject)
+    /// <summary>The entry's text; for a repeat rule, prefixed with how often it happened.</summary>
+    public static string For(AlertSubject subject, AlertRepeat? repeat = null)
+    {
+        var text = Describe(subject);
+        if (repeat is not null)
+            text = $"{repeat.Count} times within {repeat.Within.TotalMinutes:0.#} minutes (same {repeat.Per}), the last: {text}";
+        return text.Length <= MaxLength ? text : text[..(MaxLength - 1)] + "…";
+    }
+
+    private static string Describe(AlertSubject subject)
     {
         var parts = Details.Select(field => (field, value: subject[field]))
             .Where(p => p.value is not null)
@@ -19,7 +28,7 @@ public static class AlertMessages
         var text = $"{subject.LogType} {subject.Event}";
         var details = string.Join(", ", parts);
         if (details.Length > 0) text += ": " + details;
-        return text.Length <= MaxLength ? text : text[..(MaxLength - 1)] + "…";
+        return text;
     }
 
     private static string Format(object value) => value switch

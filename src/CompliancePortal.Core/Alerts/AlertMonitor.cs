@@ -45,6 +45,10 @@ public sealed class AlertMonitor(
 
     private readonly HashSet<string> _failingRules = [];
 
+    /// <summary>The counters of the rules that raise on repeats, rebuilt whenever the cursor is read.</summary>
+    private readonly Dictionary<AlertRule, RepeatCounter> _repeats =
+        rules.Rules.Where(r => r.Repeat is not null).ToDictionary(r => r, r => new RepeatCounter(r.Repeat!));
+
     private long _saved = -1;
 
     /// <summary>The seq up to which alerts are stored (the cursor as this instance last saved or read it); -1 before it starts.</summary>
@@ -66,7 +70,9 @@ public sealed class AlertMonitor(
             {
                 if (Saved < 0)
                 {
-                    Interlocked.Exchange(ref _saved, evaluated = await CursorAsync(stoppingToken));
+                    evaluated = await CursorAsync(stoppingToken);
+                    await PrimeRepeatsAsync(evaluated, stoppingToken);
+                    Interlocked.Exchange(ref _saved, evaluated);
                     found.Clear();
                     read = true;
                 }
@@ -87,7 +93,8 @@ public sealed class AlertMonitor(
                 else if (following.Count > 0)
                 {
                     foreach (var entry in following)
-                        Evaluate(new AlertSubject(entry.Seq, entry.Event.LogType, entry.Event.Event, entry.Event.UserId, entry.Source, entry.Event.DataJson), found);
+                        Evaluate(new AlertSubject(entry.Seq, CanonicalEntry.ToMicroseconds(entry.Event.ReceivedAt), entry.Event.LogType,
+                            entry.Event.Event, entry.Event.UserId, entry.Source, entry.Event.DataJson), found);
                     evaluated = following[^1].Seq;
                 }
             }
@@ -109,37 +116,75 @@ public sealed class AlertMonitor(
     private async Task<(long Last, bool Full)> EvaluatePageAsync(long after, List<Found> found, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(
-            "SELECT seq, log_type, event, user_id, source, event_data::text FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
+            $"SELECT {SubjectColumns} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
         cmd.Parameters.Add(new() { Value = after });
         cmd.Parameters.Add(new() { Value = PageSize });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         var count = 0;
         while (await reader.ReadAsync(ct))
         {
-            after = reader.GetInt64(0);
+            var subject = SubjectOf(reader);
+            after = subject.Seq;
             count++;
-            Evaluate(new AlertSubject(after, reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.GetString(4), System.Text.Encoding.UTF8.GetBytes(reader.GetString(5))), found);
+            Evaluate(subject, found);
         }
         return (after, count == PageSize);
+    }
+
+    private const string SubjectColumns = "seq, created_at, log_type, event, user_id, source, event_data::text";
+
+    private static AlertSubject SubjectOf(NpgsqlDataReader reader) =>
+        new(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetString(3),
+            reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5), System.Text.Encoding.UTF8.GetBytes(reader.GetString(6)));
+
+    /// <summary>
+    /// Rebuilds the repeat counts from the entries just before <paramref name="cursor"/> (twice the
+    /// longest window), so a repeat is still seen across a restart or a jump to another instance's cursor.
+    /// </summary>
+    private async Task PrimeRepeatsAsync(long cursor, CancellationToken ct)
+    {
+        if (_repeats.Count == 0) return;
+        foreach (var counter in _repeats.Values) counter.Clear();
+        var window = 2 * _repeats.Keys.Max(r => r.Repeat!.Within);
+        await using var cmd = dataSource.CreateCommand(
+            $"""
+            SELECT {SubjectColumns} FROM audit_log
+            WHERE seq <= $1 AND created_at >= (SELECT max(created_at) FROM audit_log WHERE seq = $1) - $2
+            ORDER BY seq
+            """);
+        cmd.Parameters.Add(new() { Value = cursor });
+        cmd.Parameters.Add(new() { Value = window });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var subject = SubjectOf(reader);
+            if (subject.Source == Monitor.Source) continue;
+            foreach (var (rule, counter) in _repeats)
+                if (Judge(rule, subject)) counter.Add(subject);
+        }
     }
 
     private void Evaluate(AlertSubject subject, List<Found> found)
     {
         if (subject.Source == Monitor.Source) return;
         foreach (var rule in rules.Rules)
+            if (Judge(rule, subject) && (rule.Repeat is null || _repeats[rule].Add(subject)))
+                found.Add(new Found(rule, subject));
+    }
+
+    private bool Judge(AlertRule rule, AlertSubject subject)
+    {
+        try
         {
-            try
-            {
-                if (rule.Condition.Matches(subject)) found.Add(new Found(rule, subject));
-            }
-            catch (Exception ex)
-            {
-                // A rule that cannot judge an entry (e.g. a number field sent as text) is reported once per rule, not per entry.
-                lock (_failingRules)
-                    if (_failingRules.Add(rule.Name))
-                        logger.LogWarning(ex, "Alert rule {Rule} could not judge entry {Seq}; it is skipped for such entries", rule.Name, subject.Seq);
-            }
+            return rule.Condition.Matches(subject);
+        }
+        catch (Exception ex)
+        {
+            // A rule that cannot judge an entry (e.g. a number field sent as text) is reported once per rule, not per entry.
+            lock (_failingRules)
+                if (_failingRules.Add(rule.Name))
+                    logger.LogWarning(ex, "Alert rule {Rule} could not judge entry {Seq}; it is skipped for such entries", rule.Name, subject.Seq);
+            return false;
         }
     }
 
@@ -220,7 +265,7 @@ public sealed class AlertMonitor(
         var alerts = found.Select(f => new Alert
         {
             Rule = f.Rule.Name, Severity = f.Rule.Severity, Seq = f.Subject.Seq, LogType = f.Subject.LogType, Event = f.Subject.Event,
-            Message = AlertMessages.For(f.Subject), Notification = string.Join(",", f.Rule.Notification),
+            Message = AlertMessages.For(f.Subject, f.Rule.Repeat), Notification = string.Join(",", f.Rule.Notification),
             ResponseTime = f.Rule.ResponseTime.Text, RaisedAt = now, DueAt = f.Rule.ResponseTime.DueAfter(now), Status = AlertStatus.Open,
         }).ToList();
         foreach (var (alert, f) in alerts.Zip(found))

@@ -33,10 +33,16 @@ public sealed partial record AlertResponseTime(string Text)
             if (local.DateTime >= close) close = close.AddDays(1);
             return new DateTimeOffset(close, NewYork.GetUtcOffset(close)).ToUniversalTime();
         }
-        var match = Span().Match(Text);
+        return raisedAt + ParseSpan(Text)!.Value;
+    }
+
+    /// <summary>A span written N_minutes or N_hours, or null.</summary>
+    public static TimeSpan? ParseSpan(string? text)
+    {
+        var match = Span().Match(text?.Trim().ToLowerInvariant() ?? "");
+        if (!match.Success) return null;
         var amount = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-        return raisedAt + (match.Groups[2].Value.StartsWith("minute", StringComparison.Ordinal)
-            ? TimeSpan.FromMinutes(amount) : TimeSpan.FromHours(amount));
+        return match.Groups[2].Value.StartsWith("minute", StringComparison.Ordinal) ? TimeSpan.FromMinutes(amount) : TimeSpan.FromHours(amount);
     }
 
     public override string ToString() => Text;

@@ -21,4 +21,5 @@ public sealed record AlertRule(
     string Severity,
     AlertCondition Condition,
     IReadOnlyList<string> Notification,
-    AlertResponseTime ResponseTime);
+    AlertResponseTime ResponseTime,
+    AlertRepeat? Repeat = null);

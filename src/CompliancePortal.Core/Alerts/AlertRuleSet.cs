@@ -58,12 +58,25 @@ public sealed class AlertRuleSet(IReadOnlyList<AlertRule> rules)
                 var responseTime = AlertResponseTime.Parse(rule.ResponseTime, out var timeProblem);
                 if (timeProblem is not null) problems.Add($"{where}: {timeProblem}");
                 var notification = (rule.Notification ?? []).Select(n => n.Trim()).Where(n => n.Length > 0).ToList();
-                if (condition is not null && responseTime is not null && !string.IsNullOrEmpty(name))
-                    rules.Add(new AlertRule(name, severity, condition, notification, responseTime));
+                var repeat = RepeatOf(rule.Repeat, out var repeatProblem);
+                if (repeatProblem is not null) problems.Add($"{where}: {repeatProblem}");
+                if (condition is not null && responseTime is not null && !string.IsNullOrEmpty(name) && repeatProblem is null)
+                    rules.Add(new AlertRule(name, severity, condition, notification, responseTime, repeat));
             }
         }
         if (problems.Count > 0) throw new AlertRulesException($"{origin}: {string.Join("; ", problems)}");
         return new AlertRuleSet(rules);
+    }
+
+    private static AlertRepeat? RepeatOf(RepeatEntry? entry, out string? problem)
+    {
+        problem = null;
+        if (entry is null) return null;
+        var within = AlertResponseTime.ParseSpan(entry.Within);
+        if (entry.Count is not (>= 2 and <= 10_000)) problem = "repeat count must be a whole number from 2 to 10000";
+        else if (within is null) problem = $"repeat within '{entry.Within}' is not N_minutes or N_hours";
+        else return new AlertRepeat(entry.Count.Value, within.Value, string.IsNullOrWhiteSpace(entry.Per) ? "event" : entry.Per.Trim());
+        return null;
     }
 
     private sealed class RulesFile
@@ -77,5 +90,13 @@ public sealed class AlertRuleSet(IReadOnlyList<AlertRule> rules)
         public string? Condition { get; set; }
         public List<string>? Notification { get; set; }
         public string? ResponseTime { get; set; }
+        public RepeatEntry? Repeat { get; set; }
+    }
+
+    private sealed class RepeatEntry
+    {
+        public int? Count { get; set; }
+        public string? Within { get; set; }
+        public string? Per { get; set; }
     }
 }

@@ -33,10 +33,12 @@ public sealed class AlertService(IDbContextFactory<PortalDbContext> contexts, Us
         IQueryable<Alert> query = db.Alerts.AsNoTracking().Include(a => a.Deliveries);
         if (filter.OpenOnly) query = query.Where(a => a.Status == AlertStatus.Open);
         if (filter.Severity is { } severity) query = query.Where(a => a.Severity == severity);
-        var alerts = await query.OrderByDescending(a => a.RaisedAt).ThenByDescending(a => a.Id).Take(Math.Clamp(filter.Limit, 1, 1000)).ToListAsync(ct);
-        return filter.OpenOnly
-            ? [.. alerts.OrderBy(a => SeverityRank(a.Severity)).ThenBy(a => a.RaisedAt).ThenBy(a => a.Id)]
-            : alerts;
+        // Open alerts most urgent first (severity, then oldest), in SQL so a long list never cuts off an old critical one.
+        var ordered = filter.OpenOnly
+            ? query.OrderBy(a => a.Severity == AlertSeverities.Critical ? 0 : a.Severity == AlertSeverities.High ? 1 : a.Severity == AlertSeverities.Medium ? 2 : 3)
+                .ThenBy(a => a.RaisedAt).ThenBy(a => a.Id)
+            : query.OrderByDescending(a => a.RaisedAt).ThenByDescending(a => a.Id);
+        return await ordered.Take(Math.Clamp(filter.Limit, 1, 1000)).ToListAsync(ct);
     }
 
     public async Task<int> OpenCountAsync(CancellationToken ct = default)
@@ -71,12 +73,5 @@ public sealed class AlertService(IDbContextFactory<PortalDbContext> contexts, Us
         await tx.CommitAsync(ct);
         log.Committed();
         return new AlertResult(alert, null);
-    }
-
-    /// <summary>0 for critical up to 3 for low.</summary>
-    public static int SeverityRank(string severity)
-    {
-        var rank = AlertSeverities.All.ToList().IndexOf(severity);
-        return rank < 0 ? AlertSeverities.All.Count : rank;
     }
 }

@@ -15,9 +15,10 @@ public sealed class AlertSubject
     private readonly string? _userId;
     private Dictionary<string, object?>? _data;
 
-    public AlertSubject(long seq, string logType, string @event, string? userId, string source, byte[] dataJson)
+    public AlertSubject(long seq, DateTimeOffset receivedAt, string logType, string @event, string? userId, string source, byte[] dataJson)
     {
         Seq = seq;
+        ReceivedAt = receivedAt;
         LogType = logType;
         Event = @event;
         Source = source;
@@ -26,6 +27,9 @@ public sealed class AlertSubject
     }
 
     public long Seq { get; }
+
+    /// <summary>The server's receive time (created_at): what repeat rules count by.</summary>
+    public DateTimeOffset ReceivedAt { get; }
     public string LogType { get; }
     public string Event { get; }
     public string Source { get; }

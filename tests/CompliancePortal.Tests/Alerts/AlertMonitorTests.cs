@@ -24,7 +24,9 @@ public sealed class AlertMonitorTests(PostgresFixture postgres) : PortalTest(pos
             ["event"] = @event,
         });
 
-    private static string FailedTrade(int n) => Event("TRADE", "trade_failed", new { level = "ERROR", trade_id = $"TRD-F-{n}", asset = "SPY", error = "timeout" });
+    private static string FailedTrade(int n) => Event("TRADE", "trade_failed", new { trade_id = $"TRD-F-{n}", asset = "SPY", error = "timeout" });
+
+    private static string ApiError(int n, string @event = "api_error") => Event("SYSTEM", @event, new { level = "ERROR", endpoint = $"/v2/orders/{n}" });
 
     private async Task<long[]> PostAsync(HttpClient client, params string[] events)
     {
@@ -107,6 +109,37 @@ public sealed class AlertMonitorTests(PostgresFixture postgres) : PortalTest(pos
         await using var dataSource = Db.AppDataSource();
         var verification = await LedgerVerifier.VerifyAsync(dataSource);
         Assert.True(verification.Intact, verification.Reason);
+    }
+
+    [Fact]
+    public async Task SixErrorsOfOneEventWithinFiveMinutes_RaiseOneRepeatAlert_CountedAcrossARestart()
+    {
+        // Five api_errors and five of another event: no repeat yet.
+        await PostAsync(Client, [.. Enumerable.Range(0, 5).Select(i => ApiError(i)), .. Enumerable.Range(0, 5).Select(i => ApiError(i, "db_error"))]);
+        await SettledAsync(Portal);
+        Assert.Empty(await StoredAlertsAsync());
+
+        // The monitor's counts are rebuilt from the ledger after a restart: the sixth completes the repeat.
+        await Portal.DisposeAsync();
+        Portal = new PortalFactory(Db);
+        Client = Portal.CreateClient();
+        var sixth = await PostAsync(Client, ApiError(5));
+        await SettledAsync(Portal);
+
+        var alert = Assert.Single(await Portal.Services.GetRequiredService<AlertService>().ListAsync(new AlertFilter()));
+        Assert.Equal(("repeated_errors", sixth[0]), (alert.Rule, alert.Seq));
+        Assert.StartsWith("6 times within 5 minutes (same event), the last: SYSTEM api_error", alert.Message);
+    }
+
+    [Fact]
+    public async Task OpenAlerts_MostUrgentFirst_EvenWhenMoreAreOpenThanTheListShows()
+    {
+        await PostAsync(Client, Event("RISK", "circuit_breaker_triggered", new { trigger = "drawdown" }));
+        await PostAsync(Client, [.. Enumerable.Range(0, 3).Select(i => Event("SYSTEM", "api_call", new { endpoint = $"/v2/{i}", latency_ms = 1500 }))]);
+        await SettledAsync(Portal);
+
+        var shown = await Portal.Services.GetRequiredService<AlertService>().ListAsync(new AlertFilter(Limit: 2));
+        Assert.Equal(["trading_halted", "slow_api"], shown.Select(a => a.Rule));
     }
 
     [Fact]

@@ -11,16 +11,17 @@ public sealed class AlertRuleSetTests
         AlertRuleSet.Load(Path.Combine(RepositoryRoot.Path, "src", "CompliancePortal", "Alerts", "alerts.yaml"));
 
     public static AlertSubject Entry(string logType, string @event, string dataJson = "{}", string source = "key:trading") =>
-        new(1, logType, @event, null, source, Encoding.UTF8.GetBytes(dataJson));
+        new(1, DateTimeOffset.UnixEpoch, logType, @event, null, source, Encoding.UTF8.GetBytes(dataJson));
 
     [Fact]
     public void ShippedFile_HoldsTheSeedsEventRules()
     {
         Assert.Equal(
-            ["trading_halted:critical:immediate", "execution_failure:critical:5_minutes", "high_slippage:high:30_minutes",
+            ["trading_halted:critical:immediate", "execution_failure:critical:5_minutes", "repeated_errors:critical:15_minutes", "high_slippage:high:30_minutes",
              "position_limit_breach:high:15_minutes", "slow_api:medium:1_hour"],
             Shipped.Rules.Select(r => $"{r.Name}:{r.Severity}:{r.ResponseTime}"));
         Assert.Equal(["pagerduty", "sms", "phone"], Shipped.Rules[0].Notification);
+        Assert.Equal(new AlertRepeat(6, TimeSpan.FromMinutes(5), "event"), Shipped.Rules[2].Repeat);
     }
 
     [Theory]
@@ -38,7 +39,7 @@ public sealed class AlertRuleSetTests
     public void ShippedRules_JudgeEntriesAsTheSeedSays(string logType, string @event, string data, string expected)
     {
         var subject = Entry(logType, @event, data);
-        var matched = Shipped.Rules.Where(r => r.Condition.Matches(subject)).Select(r => r.Name);
+        var matched = Shipped.Rules.Where(r => r.Repeat is null && r.Condition.Matches(subject)).Select(r => r.Name);
         Assert.Equal(expected, string.Join(",", matched));
     }
 
@@ -70,6 +71,8 @@ public sealed class AlertRuleSetTests
     [InlineData("alerts:\n  high:\n    - name: a\n      condition: event == 'x'\n      response_time: eod\n    - name: a\n      condition: event == 'y'\n      response_time: eod", "rule 'a' is defined twice")]
     [InlineData("alerts:\n  high:\n    - name: a\n      conditon: event == 'x'\n      response_time: eod", "not a valid rules file at line 4")]
     [InlineData("alerts: [", "not a valid rules file")]
+    [InlineData("alerts:\n  high:\n    - name: a\n      condition: event == 'x'\n      repeat: {count: 1, within: 5_minutes}\n      response_time: eod", "rule 'a': repeat count must be a whole number from 2")]
+    [InlineData("alerts:\n  high:\n    - name: a\n      condition: event == 'x'\n      repeat: {count: 3, within: soon}\n      response_time: eod", "rule 'a': repeat within 'soon'")]
     public void RulesFile_WithAMistake_IsRefusedNamingIt(string yaml, string expected)
     {
         var ex = Assert.Throws<AlertRulesException>(() => AlertRuleSet.Parse(yaml, "rules.yaml"));
@@ -82,6 +85,24 @@ public sealed class AlertRuleSetTests
     {
         var ex = Assert.Throws<AlertRulesException>(() => AlertRuleSet.Load("/nonexistent/alerts.yaml"));
         Assert.Contains("Alerts:RulesFile", ex.Message);
+    }
+
+    [Fact]
+    public void RepeatCounter_RaisesOnTheCountWithinTheWindow_PerKey_ThenStartsAgain()
+    {
+        var counter = new RepeatCounter(new AlertRepeat(3, TimeSpan.FromMinutes(5), "event"));
+        var t0 = DateTimeOffset.Parse("2026-11-27T15:00:00Z");
+        AlertSubject At(int minutes, string @event) => new(1, t0.AddMinutes(minutes), "SYSTEM", @event, null, "key:x", "{}"u8.ToArray());
+
+        Assert.False(counter.Add(At(0, "api_error")));
+        Assert.False(counter.Add(At(1, "api_error")));
+        Assert.False(counter.Add(At(2, "db_error")));    // another event: its own count
+        Assert.True(counter.Add(At(3, "api_error")));    // the third api_error within 5 minutes
+        Assert.False(counter.Add(At(4, "api_error")));   // counting starts again
+        Assert.False(counter.Add(At(5, "api_error")));
+        Assert.False(counter.Add(At(11, "api_error")));  // the two before are out of the window
+        Assert.False(counter.Add(At(12, "api_error")));
+        Assert.True(counter.Add(At(13, "api_error")));
     }
 
     [Theory]
