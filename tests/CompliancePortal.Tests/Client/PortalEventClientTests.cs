@@ -1,4 +1,5 @@
 using CompliancePortal.Client;
+using Microsoft.Extensions.Logging;
 using CompliancePortal.Tests.Infrastructure;
 using Npgsql;
 
@@ -136,6 +137,36 @@ public sealed class PortalEventClientTests(PostgresFixture postgres) : IAsyncLif
         var rejected = Assert.Single(await File.ReadAllLinesAsync(Path.Combine(_spool, "rejected.ndjson")));
         Assert.Contains("event", rejected);
         Assert.Contains("\"log_type\":\"RISK\"", rejected);
+    }
+
+    [Fact]
+    public async Task LoggerProvider_TurnsStructuredLogRecordsIntoEvents_ByCategoryAndEventName()
+    {
+        await using (var client = Client())
+        {
+            using var provider = new PortalLoggerProvider(client, new PortalLoggerOptions
+            {
+                LogTypes = new Dictionary<string, string> { ["Risk"] = "RISK" },
+            });
+            var logger = provider.CreateLogger("Risk.Limits");
+            logger.LogWarning(new Microsoft.Extensions.Logging.EventId(7, "limit_exceeded"), "Delta {check} over {limit} on {asset}", "delta_limit", 0.25, "QQQ");
+            logger.LogDebug("not sent below Information");
+            provider.CreateLogger("Scheduler").LogInformation("Heartbeat {beat}", 1);   // not a Risk category: the default type
+            await client.FlushAsync();
+        }
+
+        await using var connection = new NpgsqlConnection(_db.Connections.Owner);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand(
+            "SELECT log_type, event, event_data ->> 'check', (event_data ->> 'limit')::numeric, event_data ->> 'asset', event_data ->> 'level', event_data ->> 'logger', event_data ->> 'message' " +
+            "FROM audit_log WHERE source = 'key:risk-engine' ORDER BY seq", connection);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(("RISK", "limit_exceeded", "delta_limit", 0.25m, "QQQ", "WARNING", "Risk.Limits", "Delta delta_limit over 0.25 on QQQ"),
+            (reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetDecimal(3), reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetString(7)));
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(("SYSTEM", "Heartbeat {beat}", "INFO"), (reader.GetString(0), reader.GetString(1), reader.GetString(5)));
+        Assert.False(await reader.ReadAsync());
     }
 
     /// <summary>The test's network: down (connection refused), or losing the next answers after the portal got the request.</summary>
