@@ -233,6 +233,50 @@ public sealed class AlertMonitorTests(PostgresFixture postgres) : PortalTest(pos
     }
 
     [Fact]
+    public async Task RuleThatCannotJudgeAnEntry_SkipsIt_AndTheMonitorGoesOn()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"alerts-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(file, """
+            alerts:
+              medium:
+                - name: doubled_latency
+                  condition: log_type == 'SYSTEM' AND latency_ms * 2 > 1000
+                  response_time: 1_hour
+            """);
+        try
+        {
+            await Portal.DisposeAsync();
+            Portal = new PortalFactory(Db, b => b.UseSetting("Alerts:RulesFile", file));
+            Client = Portal.CreateClient();
+            // Text where the rule multiplies a number: that entry is skipped, the next one is judged.
+            var seqs = await PostAsync(Client,
+                Event("SYSTEM", "api_call", new { latency_ms = "slow" }),
+                Event("SYSTEM", "api_call", new { latency_ms = 800 }));
+            await SettledAsync(Portal);
+            Assert.Equal([("doubled_latency", seqs[1])], (await StoredAlertsAsync()).Select(a => (a.Rule, a.Seq)));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task AcknowledgeWithANoteOverTheLimit_IsRefused_AndChangesNothing()
+    {
+        await PostAsync(Client, FailedTrade(1));
+        await SettledAsync(Portal);
+        var service = Portal.Services.GetRequiredService<AlertService>();
+        var id = (await StoredAlertsAsync()).Single().Id;
+
+        var result = await service.AcknowledgeAsync(new Actor("cco-test"), id, new string('x', AlertService.MaxNoteLength + 1));
+
+        Assert.Contains($"longer than {AlertService.MaxNoteLength}", result.Error);
+        Assert.Equal(AlertStatus.Open, (await service.ListAsync(new AlertFilter())).Single().Status);
+        Assert.Empty(await LedgerEventsAsync(AlertService.AcknowledgedEvent));
+    }
+
+    [Fact]
     public async Task RulesFileWithAMistake_StopsThePortalFromStarting_NamingTheRule()
     {
         var file = Path.Combine(Path.GetTempPath(), $"alerts-{Guid.NewGuid():N}.yaml");

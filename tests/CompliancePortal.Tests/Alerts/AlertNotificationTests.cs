@@ -146,6 +146,18 @@ public sealed class AlertNotificationTests(PostgresFixture postgres) : IAsyncLif
         Assert.Contains("Alerts:Channels:email sends mail but Alerts:Smtp:Host is not set", ex.ToString());
     }
 
+    [Fact]
+    public async Task WebhookChannelWithoutAnHttpAddress_StopsThePortalFromStarting()
+    {
+        await using var portal = new PortalFactory(_db, b =>
+        {
+            b.UseSetting("Alerts:Channels:slack:Kind", "Webhook");
+            b.UseSetting("Alerts:Channels:slack:Url", "ftp://hooks.example/x");
+        });
+        var ex = Assert.ThrowsAny<Exception>(() => portal.CreateClient());
+        Assert.Contains("Alerts:Channels:slack:Url needs an http or https address", ex.ToString());
+    }
+
     /// <summary>An HTTP endpoint on loopback that answers 500 to its first calls, then 200, keeping what it accepted.</summary>
     private sealed class WebhookReceiver : IAsyncDisposable
     {
