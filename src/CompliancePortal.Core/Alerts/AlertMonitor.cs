@@ -241,7 +241,7 @@ public sealed class AlertMonitor(
             response_time = alert.ResponseTime, raised_at = alert.RaisedAt, due_at = alert.DueAt,
         }, $"alert-raised-{alert.Id}"))]);
         foreach (var (alert, receipt) in unrecorded.Zip(receipts)) alert.LedgerSeq = receipt.Seq;
-        await db.SaveChangesAsync(ct);
+        await db.SaveChangesAsync(CancellationToken.None); // the entries are committed: note their seqs even at shutdown
         return unrecorded.Count;
     }
 
@@ -255,8 +255,12 @@ public sealed class AlertMonitor(
     /// Stores the alerts found in (<paramref name="from"/>, <paramref name="to"/>] and moves the cursor to
     /// <paramref name="to"/>, if the cursor is still at <paramref name="from"/>; false when another instance moved it.
     /// </summary>
-    private async Task<bool> SaveAsync(long from, long to, List<Found> found, CancellationToken ct)
+    private async Task<bool> SaveAsync(long from, long to, List<Found> found, CancellationToken stoppingToken)
     {
+        // A save that has begun runs to its end (a few milliseconds, bounded by the command timeout):
+        // cancelling it at shutdown would break the connection mid-transaction and log a failed rollback.
+        stoppingToken.ThrowIfCancellationRequested();
+        var ct = CancellationToken.None;
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var cursor = await db.Database.SqlQuery<long>($"SELECT seq AS \"Value\" FROM alert_cursor WHERE id = 1 FOR UPDATE").SingleAsync(ct);
