@@ -39,6 +39,13 @@ public sealed record IngestBenchmarkOptions
     /// <summary>--content-root: the portal's content root (appsettings.json); the current folder by default.</summary>
     public string ContentRoot { get; init; } = Directory.GetCurrentDirectory();
 
+    /// <summary>--without full-text | indexes: an ablation that drops the ledger's full-text index, or
+    /// every index but the primary key, before the run; shows what each costs. Not the product.</summary>
+    public Ablation Without { get; init; } = Ablation.None;
+
+    /// <summary>Configuration settings (--Section:Key=value) for the portal under test, e.g. --Alerts:Enabled=false.</summary>
+    public IReadOnlyList<string> PortalSettings { get; init; } = [];
+
     public static IngestBenchmarkOptions Parse(IReadOnlyList<string> args)
     {
         var o = new IngestBenchmarkOptions();
@@ -58,13 +65,25 @@ public sealed record IngestBenchmarkOptions
                 "--search-sample" => o with { SearchSample = Number() },
                 "--warmup" => o with { Warmup = value == "0" ? 0 : Number() },
                 "--content-root" => o with { ContentRoot = value },
-                _ when name.Contains(':') => o, // a configuration setting (--Section:Key=value), read elsewhere
+                "--without" => o with
+                {
+                    Without = value switch
+                    {
+                        "full-text" => Ablation.FullText,
+                        "indexes" => Ablation.Indexes,
+                        _ => throw new ArgumentException($"--without takes full-text or indexes, not '{value}'"),
+                    },
+                },
+                _ when name.Contains(':') => o with { PortalSettings = [.. o.PortalSettings, $"{name}={value}"] },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }
         return o;
     }
 }
+
+/// <summary>What an ablation run leaves out of the ledger (see <see cref="IngestBenchmarkOptions.Without"/>).</summary>
+public enum Ablation { None, FullText, Indexes }
 
 /// <summary>
 /// `bench ingest`: the portal against the seed's design on the same events, in one private
@@ -87,6 +106,7 @@ public static class IngestBenchmark
 
             var portalDb = await PortalRoles.EnsureDatabaseAsync(cluster.AdminConnectionString, "bench_portal", ct);
             await DatabaseSetup.MigrateAsync(portalDb, ct);
+            await DropIndexesAsync(AdminConnectionString(cluster, "bench_portal"), options.Without, output, ct);
             await CheckpointAsync(cluster, ct);
             var warmup = options.Warmup > 0 ? BenchEvents.Generate(options.Warmup, idPrefix: "warmup") : [];
             var (portal, warmed) = await PortalContestant.RunAsync(portalDb, warmup, events, options, Path.Combine(folder, "filelog"), cpu, output, ct);
@@ -108,8 +128,9 @@ public static class IngestBenchmark
             output.WriteLine();
 
             var admin = AdminConnectionString(cluster, "bench_portal");
-            var failure = await LedgerChecks.CheckChainAsync(admin, warmed + options.Events, output, ct)
-                          ?? await LedgerChecks.CheckFullTextAsync(admin, events, options.SearchSample, output, ct);
+            var failure = await LedgerChecks.CheckChainAsync(admin, warmed + options.Events, output, ct);
+            if (options.Without != Ablation.None) output.WriteLine("full-text check: skipped (ablation run)");
+            else failure ??= await LedgerChecks.CheckFullTextAsync(admin, events, options.SearchSample, output, ct);
             if (failure is not null)
             {
                 output.WriteLine($"bench FAILED: {failure}");
@@ -144,6 +165,20 @@ public static class IngestBenchmark
         var connectionString = AdminConnectionString(cluster, name);
         await SeedBaseline.CreateSchemaAsync(connectionString, ct);
         return connectionString;
+    }
+
+    private static async Task DropIndexesAsync(string connectionString, Ablation without, TextWriter output, CancellationToken ct)
+    {
+        if (without == Ablation.None) return;
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var list = dataSource.CreateCommand(
+            "SELECT string_agg(quote_ident(indexname), ', ') FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'audit_log' " +
+            "AND indexname <> 'audit_log_pkey' AND ($1 OR indexname = 'audit_log_fts_idx')");
+        list.Parameters.Add(new() { Value = without == Ablation.Indexes });
+        var names = await list.ExecuteScalarAsync(ct) as string ?? throw new InvalidOperationException("the ledger has no index to drop");
+        await using var drop = dataSource.CreateCommand($"DROP INDEX {names}");
+        await drop.ExecuteNonQueryAsync(ct);
+        output.WriteLine($"ablation: dropped {names} (the figures below are not the product's)");
     }
 
     /// <summary>Each contestant starts right after a checkpoint, so none pays for another's dirty pages.</summary>

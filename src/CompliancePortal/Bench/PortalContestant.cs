@@ -33,6 +33,7 @@ public static class PortalContestant
             "--FileLog:Enabled=true",
             $"--FileLog:Folder={fileLogFolder}",
             "--Logging:LogLevel:Default=Warning",
+            .. options.PortalSettings,
         ]);
         await app.StartAsync(ct);
         try

@@ -7,6 +7,7 @@ public static class Bench
 {
     private const string Usage =
         "usage: bench ingest [--events N (200000)] [--clients C (8)] [--batch B (500)] [--insert-events M (20000)] [--search-sample S (2000)] [--warmup W (at most 400000, in rounds of 50000 until the JIT is quiet; 0 = none)]\n" +
+        "                    [--without full-text|indexes (ablation)] [--Section:Key=value (a setting of the portal under test)]\n" +
         "       bench search [--events N (1000000)]";
 
     public static async Task<int> RunAsync(string[] args, IConfiguration configuration)

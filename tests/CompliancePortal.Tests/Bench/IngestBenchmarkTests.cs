@@ -38,6 +38,26 @@ public sealed class IngestBenchmarkTests
     }
 
     [Fact]
+    public async Task BenchIngest_Ablation_DropsTheIndexesAndPassesSettingsToThePortal()
+    {
+        var output = new StringWriter();
+        var options = IngestBenchmarkOptions.Parse(["--events", "1000", "--clients", "2", "--batch", "250", "--insert-events", "100",
+            "--warmup", "0", "--without", "indexes", "--Alerts:Enabled=false", "--content-root", RepositoryRoot.Path]);
+
+        var exit = await IngestBenchmark.RunAsync(options, output);
+
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.True(exit == 0, output.ToString());
+        var dropped = Assert.Single(lines, l => l.StartsWith("ablation: dropped ", StringComparison.Ordinal));
+        Assert.Contains("audit_log_fts_idx", dropped);
+        Assert.Contains("audit_log_trade_id_idx", dropped);
+        Assert.DoesNotContain("audit_log_pkey", dropped);
+        Assert.Contains("full-text check: skipped (ablation run)", lines);
+        // Alerts:Enabled=false reached the portal: no alert rule added entries of its own.
+        Assert.Contains(lines, l => l.StartsWith("chain check: intact=True, posted entries=1000, all entries=1000,", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Options_AcceptBothFlagForms()
     {
         var options = IngestBenchmarkOptions.Parse(["--events", "5000", "--clients=3", "--warmup", "0"]);
@@ -47,5 +67,10 @@ public sealed class IngestBenchmarkTests
         Assert.Equal(500, options.Batch);
         Assert.Throws<ArgumentException>(() => IngestBenchmarkOptions.Parse(["--events", "-1"]));
         Assert.Throws<ArgumentException>(() => IngestBenchmarkOptions.Parse(["--bogus", "1"]));
+        Assert.Throws<ArgumentException>(() => IngestBenchmarkOptions.Parse(["--without", "wal"]));
+
+        var ablation = IngestBenchmarkOptions.Parse(["--without=full-text", "--Alerts:Enabled=false"]);
+        Assert.Equal(Ablation.FullText, ablation.Without);
+        Assert.Equal(["--Alerts:Enabled=false"], ablation.PortalSettings);
     }
 }
