@@ -9,7 +9,7 @@ public static class AlertMessages
 
     /// <summary>Fields worth naming in the text, when the entry has them.</summary>
     private static readonly string[] Details =
-        ["trade_id", "asset", "symbol", "action", "error", "reason", "slippage_pct", "latency_ms", "endpoint", "check", "trigger", "limit"];
+        ["summary", "trade_id", "asset", "symbol", "action", "error", "reason", "slippage_pct", "latency_ms", "endpoint", "check", "trigger", "limit"];
 
     /// <summary>The entry's text; for a repeat rule, prefixed with how often it happened.</summary>
     public static string For(AlertSubject subject, AlertRepeat? repeat = null)

@@ -26,6 +26,9 @@ public sealed class AlertsOptions
     /// <summary>Wait before the first retry; doubled after each further failure.</summary>
     public int RetryDelaySeconds { get; set; } = 30;
 
+    /// <summary>When the daily-summary job summarises a business day.</summary>
+    public DailySummaryOptions DailySummary { get; set; } = new();
+
     /// <summary>The channel a rule names (names compare without case), or null when none is configured.</summary>
     public AlertChannelOptions? ChannelNamed(string name) =>
         Channels.FirstOrDefault(c => string.Equals(c.Key, name, StringComparison.OrdinalIgnoreCase)).Value;

@@ -25,6 +25,7 @@ public static class AlertsSetup
                 : AlertRuleSet.Empty;
         });
         builder.Services.AddSingleton<AlertService>();
+        builder.Services.AddSingleton<DailySummary>();
         // Retries are the notifier's (recorded per attempt), so the client itself only times out.
         builder.Services.AddHttpClient(AlertSender.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(20));
         builder.Services.AddSingleton<AlertSender>();

@@ -52,6 +52,7 @@ public static class JobsSetup
         builder.Services.AddTransient<PackageExpiryJob>();
         builder.Services.AddTransient<PackageRecoveryJob>();
         builder.Services.AddTransient<RetentionJob>();
+        builder.Services.AddTransient<DailySummaryJob>();
         builder.Services.AddSingleton<CompliancePortal.Core.Archive.DailyArchive>();
         builder.Services.AddSingleton<CompliancePortal.Core.Blotter.TradeBlotter>();
         builder.Services.AddHostedService<RecurringJobsRegistration>();
@@ -97,6 +98,7 @@ internal sealed class RecurringJobsRegistration(JobsOptions options, IRecurringJ
             ["package-expiry"] = (m, cron) => m.AddOrUpdate<PackageExpiryJob>("package-expiry", j => j.RunAsync(CancellationToken.None), cron),
             ["package-recovery"] = (m, cron) => m.AddOrUpdate<PackageRecoveryJob>("package-recovery", j => j.RunAsync(CancellationToken.None), cron),
             ["retention"] = (m, cron) => m.AddOrUpdate<RetentionJob>("retention", j => j.RunAsync(CancellationToken.None), cron),
+            ["daily-summary"] = (m, cron) => m.AddOrUpdate<DailySummaryJob>("daily-summary", j => j.RunAsync(CancellationToken.None), cron),
         };
 
     public Task StartAsync(CancellationToken cancellationToken)

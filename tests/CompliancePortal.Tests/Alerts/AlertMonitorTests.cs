@@ -65,7 +65,7 @@ public sealed class AlertMonitorTests(PostgresFixture postgres) : PortalTest(pos
     }
 
     /// <summary>Waits until the monitor of <paramref name="factory"/> has judged and saved everything up to the chain head and every alert has its ledger entry.</summary>
-    private static async Task SettledAsync(PortalFactory factory)
+    internal static async Task SettledAsync(PortalFactory factory)
     {
         var monitor = factory.Services.GetRequiredService<AlertMonitor>();
         await using var connection = new NpgsqlConnection(factory.Database.Connections.Owner);

@@ -18,7 +18,7 @@ public sealed class AlertRuleSetTests
     {
         Assert.Equal(
             ["trading_halted:critical:immediate", "execution_failure:critical:5_minutes", "repeated_errors:critical:15_minutes", "high_slippage:high:30_minutes",
-             "position_limit_breach:high:15_minutes", "slow_api:medium:1_hour"],
+             "position_limit_breach:high:15_minutes", "slow_api:medium:1_hour", "daily_summary:low:eod"],
             Shipped.Rules.Select(r => $"{r.Name}:{r.Severity}:{r.ResponseTime}"));
         Assert.Equal(["pagerduty", "sms", "phone"], Shipped.Rules[0].Notification);
         Assert.Equal(new AlertRepeat(6, TimeSpan.FromMinutes(5), "event"), Shipped.Rules[2].Repeat);
@@ -36,6 +36,7 @@ public sealed class AlertRuleSetTests
     [InlineData("SYSTEM", "api_call", "{\"latency_ms\":999}", "")]
     [InlineData("SYSTEM", "api_call", "{\"latency_ms\":null}", "")]
     [InlineData("NAV", "circuit_breaker_triggered", "{}", "")]                       // the event name alone is not enough
+    [InlineData("COMPLIANCE", "daily_trading_summary", "{\"date\":\"2026-11-25\"}", "daily_summary")]
     public void ShippedRules_JudgeEntriesAsTheSeedSays(string logType, string @event, string data, string expected)
     {
         var subject = Entry(logType, @event, data);

@@ -16,10 +16,13 @@ public abstract class PortalTest(PostgresFixture postgres) : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         Db = await postgres.CreateDatabaseAsync();
-        Portal = new PortalFactory(Db);
+        Portal = new PortalFactory(Db, Configure);
         Key = await Portal.CreateKeyAsync("trading", [.. LogTypes.All], canVerify: true);
         Client = Portal.CreateClient();
     }
+
+    /// <summary>Settings or services of the test's portal (e.g. a <see cref="TestClock"/>), applied before it starts.</summary>
+    protected virtual void Configure(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder) { }
 
     public virtual async Task DisposeAsync() => await Portal.DisposeAsync();
 }
