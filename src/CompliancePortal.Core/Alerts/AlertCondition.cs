@@ -33,6 +33,7 @@ public sealed class AlertCondition
             problem = $"condition '{condition.Text}' does not parse: {parsed.Error?.Message}";
             return null;
         }
+        if (parsed.LogicalExpression is { } tree) condition.FindRequirements(tree);
         try
         {
             // An unknown function only shows when evaluated: try it on an entry without fields.
@@ -54,13 +55,23 @@ public sealed class AlertCondition
         return condition;
     }
 
+    /// <summary>The log_type the condition requires (a top-level `log_type == '...'` of its ANDs), or null.</summary>
+    public string? LogType { get; private set; }
+
+    /// <summary>The event the condition requires (a top-level `event == '...'` of its ANDs), or null.</summary>
+    public string? Event { get; private set; }
+
     /// <summary>True when the entry meets the condition; an error evaluating it (e.g. text where a number is needed) throws.</summary>
-    public bool Matches(AlertSubject subject) =>
-        Evaluate(name => subject[name]) switch
+    public bool Matches(AlertSubject subject)
+    {
+        // Most entries are ruled out by their log_type or event alone, without evaluating anything.
+        if (Differs(LogType, subject.LogType) || Differs(Event, subject.Event)) return false;
+        return Evaluate(name => subject[name]) switch
         {
             bool b => b,
             var other => throw new InvalidOperationException($"condition '{Text}' gave {other ?? "null"}, not true or false"),
         };
+    }
 
     private object? Evaluate(Func<string, object?> value)
     {
@@ -70,6 +81,32 @@ public sealed class AlertCondition
         expression.EvaluateParameter += (name, args) => args.Result = value(name);
         return expression.Evaluate();
     }
+
+    /// <summary>
+    /// Notes `log_type == 'X'` and `event == 'Y'` among the condition's top-level ANDs: an entry
+    /// with another value cannot match. Only printable ASCII literals, compared ordinally, where
+    /// NCalc's own (culture) comparison gives the same answer.
+    /// </summary>
+    private void FindRequirements(LogicalExpression tree)
+    {
+        switch (tree)
+        {
+            case BinaryExpression { Type: BinaryExpressionType.And } and:
+                FindRequirements(and.LeftExpression);
+                FindRequirements(and.RightExpression);
+                break;
+            case BinaryExpression { Type: BinaryExpressionType.Equal, LeftExpression: Identifier field, RightExpression: ValueExpression { Value: string value } }
+                when IsPlainAscii(value):
+                if (field.Name == "log_type") LogType = value;
+                else if (field.Name == "event") Event = value;
+                break;
+        }
+    }
+
+    private static bool Differs(string? required, string actual) =>
+        required is not null && IsPlainAscii(actual) && !string.Equals(required, actual, StringComparison.Ordinal);
+
+    private static bool IsPlainAscii(string text) => !text.AsSpan().ContainsAnyExceptInRange(' ', '~');
 
     public override string ToString() => Text;
 }

@@ -25,6 +25,21 @@ public sealed class AlertRuleSetTests
     }
 
     [Theory]
+    [InlineData("log_type == 'RISK' AND event == 'circuit_breaker_triggered'", "RISK", "circuit_breaker_triggered")]
+    [InlineData("log_type == 'TRADE' AND slippage_pct > 0.02", "TRADE", null)]
+    [InlineData("(event == 'a' AND log_type == 'SYSTEM') AND latency_ms > 5", "SYSTEM", "a")]
+    [InlineData("log_type == 'TRADE' OR event == 'trade_failed'", null, null)]      // either may hold: nothing is required
+    [InlineData("NOT (log_type == 'TRADE')", null, null)]
+    [InlineData("level in ('WARNING', 'ERROR')", null, null)]
+    [InlineData("log_type == 'TRADÉ'", null, null)]                                   // not plain ASCII: left to NCalc's comparison
+    public void Condition_KnowsTheLogTypeAndEventItRequires(string text, string? logType, string? @event)
+    {
+        var condition = AlertCondition.Parse(text, out var problem);
+        Assert.Null(problem);
+        Assert.Equal((logType, @event), (condition!.LogType, condition.Event));
+    }
+
+    [Theory]
     [InlineData("RISK", "circuit_breaker_triggered", "{\"level\":\"CRITICAL\"}", "trading_halted")]
     [InlineData("TRADE", "trade_failed", "{\"trade_id\":\"T-1\",\"error\":\"timeout\"}", "execution_failure")]
     [InlineData("TRADE", "trade_executed", "{\"slippage_pct\":0.031}", "high_slippage")]
