@@ -23,6 +23,7 @@ public static class LiveFeedSetup
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LedgerFollower>());
         builder.Services.AddHostedService<LedgerHubBroadcaster>();
         builder.Services.AddSingleton<TradingMetrics>();
+        builder.Services.AddSingleton<CompliancePortal.Core.Reports.TradingReports>();   // the Reports page beside the dashboard
         builder.Services.AddSignalR();
     }
 

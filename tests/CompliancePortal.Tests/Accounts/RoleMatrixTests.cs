@@ -24,6 +24,7 @@ public sealed class RoleMatrixTests(PostgresFixture postgres) : PortalTest(postg
         ("GET", "/compliance-log", [C]),
         ("GET", "/feed", [P, C, D]),
         ("GET", "/dashboard", [P, C, D]),
+        ("GET", "/reports", [P, C, D]),
         ("POST", "/hubs/ledger/negotiate?negotiateVersion=1", [P, C, D]),
         ("GET", "/search", [C, A]),
         ("GET", "/events/1", [C, A]),

@@ -1,0 +1,48 @@
+using System.Net;
+using System.Text;
+using CompliancePortal.Core.Accounts;
+using CompliancePortal.Core.Ledger;
+using CompliancePortal.E2E.Infrastructure;
+using CompliancePortal.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace CompliancePortal.E2E.Reports;
+
+[Collection(BrowserCollection.Name)]
+public sealed class ReportsPageTests(BrowserFixture browser)
+{
+    [Fact]
+    public async Task PortfolioManager_SeesTodaysTradesByAsset_AndARiskEventInTheHistory()
+    {
+        var asset = "E2E" + Random.Shared.Next(10000, 99999);
+        var trigger = "e2e-report-" + Random.Shared.Next(10000, 99999);
+        await IngestAsync(
+            $$"""{"log_type": "TRADE", "event": "trade_executed", "trade_id": "T-{{asset}}", "asset": "{{asset}}", "action": "SELL_CALL", "premium_collected": 125.5, "slippage_pct": 0.004}""",
+            $$"""{"log_type": "RISK", "event": "circuit_breaker_triggered", "level": "CRITICAL", "trigger": "{{trigger}}", "action_taken": "halt_new_orders"}""");
+        var page = await browser.NewPageAsync();
+        await browser.SignInAsync(page, UserRoles.PortfolioManager);
+
+        // Opens on the latest business day; today's trades show when today is one, so pick today explicitly.
+        await page.GotoInteractiveAsync("/reports");
+        await page.GetByLabel("Day (UTC)").FillAsync(DateTime.UtcNow.ToString("yyyy-MM-dd"));
+        await page.GetByTestId("summary-show").ClickAsync();
+        var row = page.GetByTestId("summary-table").Locator("tr", new() { HasText = asset });
+        await Assertions.Expect(row).ToContainTextAsync("SELL_CALL");
+        await Assertions.Expect(row).ToContainTextAsync("125.50");
+        await page.SaveScreenshotAsync("reports.png");
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Risk event history" }).ClickAsync();
+        var risk = page.GetByTestId("risk-table").Locator("tr", new() { HasText = trigger });
+        await Assertions.Expect(risk).ToContainTextAsync("circuit_breaker_triggered");
+        await Assertions.Expect(risk).ToContainTextAsync("halt_new_orders");
+    }
+
+    private async Task IngestAsync(params string[] lines)
+    {
+        var key = await browser.Portal.CreateKeyAsync("e2e-reports", [.. LogTypes.All]);
+        using var client = browser.Portal.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        var response = await client.PostAsync("/api/v1/events", new StringContent(string.Join("\n", lines), Encoding.UTF8, "application/x-ndjson"));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+    }
+}
