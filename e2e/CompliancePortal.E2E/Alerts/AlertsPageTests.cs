@@ -1,7 +1,4 @@
-using System.Net;
-using System.Text;
 using CompliancePortal.Core.Accounts;
-using CompliancePortal.Core.Ledger;
 using CompliancePortal.E2E.Infrastructure;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -20,7 +17,7 @@ public sealed class AlertsPageTests(BrowserFixture browser)
         var trigger = "e2e-drawdown-" + Random.Shared.Next(10000, 99999);
 
         // Posted while the page is open: the row arrives without a reload.
-        await IngestAsync($$"""{"log_type": "RISK", "event": "circuit_breaker_triggered", "level": "CRITICAL", "trigger": "{{trigger}}"}""");
+        await browser.IngestAsync($$"""{"log_type": "RISK", "event": "circuit_breaker_triggered", "level": "CRITICAL", "trigger": "{{trigger}}"}""");
         var row = officer.GetByTestId("alert-table").Locator("tr", new() { HasText = trigger });
         await Assertions.Expect(row).ToContainTextAsync("trading_halted");
         await Assertions.Expect(row.GetByTestId("alert-severity")).ToHaveTextAsync("critical");
@@ -41,12 +38,4 @@ public sealed class AlertsPageTests(BrowserFixture browser)
         await Assertions.Expect(row.GetByTestId("alert-handling")).ToContainTextAsync("Desk confirmed the halt; limits reviewed.");
     }
 
-    private async Task IngestAsync(string json)
-    {
-        var key = await browser.Portal.CreateKeyAsync("e2e-alerts", [.. LogTypes.All]);
-        using var client = browser.Portal.CreateClient();
-        client.DefaultRequestHeaders.Add("X-Api-Key", key);
-        var response = await client.PostAsync("/api/v1/events", new StringContent(json, Encoding.UTF8, "application/json"));
-        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-    }
 }

@@ -1,7 +1,4 @@
-using System.Net;
-using System.Text;
 using CompliancePortal.Core.Accounts;
-using CompliancePortal.Core.Ledger;
 using CompliancePortal.E2E.Infrastructure;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -18,7 +15,7 @@ public sealed class DailyCertificationPageTests(BrowserFixture browser)
         var day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1);
         while (day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday) day = day.AddDays(-1);
         var run = Guid.NewGuid().ToString("N")[..8];
-        await IngestAsync($$"""
+        await browser.IngestAsync($$"""
             [
               {"timestamp":"{{day:yyyy-MM-dd}}T10:32:45.123456Z","log_type":"TRADE","event":"trade_executed","trade_id":"TRD-{{run}}-1","asset":"QQQ","action":"SELL_PUT","quantity":5,"fill_price":8.52,"commission":3.25,"broker":"alpaca"},
               {"timestamp":"{{day:yyyy-MM-dd}}T16:15:00.000000Z","log_type":"NAV","event":"nav_calculated","nav":156789.45}
@@ -63,12 +60,4 @@ public sealed class DailyCertificationPageTests(BrowserFixture browser)
         await page.Context.CloseAsync();
     }
 
-    private async Task IngestAsync(string json)
-    {
-        var key = await browser.Portal.CreateKeyAsync("e2e-certification", [.. LogTypes.All]);
-        using var client = browser.Portal.CreateClient();
-        client.DefaultRequestHeaders.Add("X-Api-Key", key);
-        var response = await client.PostAsync("/api/v1/events", new StringContent(json, Encoding.UTF8, "application/json"));
-        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-    }
 }

@@ -1,3 +1,4 @@
+using CompliancePortal.Core.Ledger;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -92,5 +93,23 @@ public static class BrowserSignIn
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(userName);
         return userName;
+    }
+}
+
+public static class BrowserIngest
+{
+    /// <summary>
+    /// Posts to the portal's ingest API with a new key for every log type: one body (a JSON object
+    /// or array) as JSON, several objects as NDJSON. Fails the test unless all are stored.
+    /// </summary>
+    public static async Task IngestAsync(this BrowserFixture browser, params string[] events)
+    {
+        var key = await browser.Portal.CreateKeyAsync("e2e-" + Guid.NewGuid().ToString("N")[..8], [.. LogTypes.All]);
+        using var client = browser.Portal.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        var body = new StringContent(string.Join("\n", events), System.Text.Encoding.UTF8,
+            events.Length == 1 ? "application/json" : "application/x-ndjson");
+        var response = await client.PostAsync("/api/v1/events", body);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
     }
 }

@@ -1,7 +1,4 @@
-using System.Net;
-using System.Text;
 using CompliancePortal.Core.Accounts;
-using CompliancePortal.Core.Ledger;
 using CompliancePortal.E2E.Infrastructure;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -16,7 +13,7 @@ public sealed class ReportsPageTests(BrowserFixture browser)
     {
         var asset = "E2E" + Random.Shared.Next(10000, 99999);
         var trigger = "e2e-report-" + Random.Shared.Next(10000, 99999);
-        await IngestAsync(
+        await browser.IngestAsync(
             $$"""{"log_type": "TRADE", "event": "trade_executed", "trade_id": "T-{{asset}}", "asset": "{{asset}}", "action": "SELL_CALL", "premium_collected": 125.5, "slippage_pct": 0.004}""",
             $$"""{"log_type": "RISK", "event": "circuit_breaker_triggered", "level": "CRITICAL", "trigger": "{{trigger}}", "action_taken": "halt_new_orders"}""");
         var page = await browser.NewPageAsync();
@@ -37,12 +34,4 @@ public sealed class ReportsPageTests(BrowserFixture browser)
         await Assertions.Expect(risk).ToContainTextAsync("halt_new_orders");
     }
 
-    private async Task IngestAsync(params string[] lines)
-    {
-        var key = await browser.Portal.CreateKeyAsync("e2e-reports", [.. LogTypes.All]);
-        using var client = browser.Portal.CreateClient();
-        client.DefaultRequestHeaders.Add("X-Api-Key", key);
-        var response = await client.PostAsync("/api/v1/events", new StringContent(string.Join("\n", lines), Encoding.UTF8, "application/x-ndjson"));
-        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-    }
 }

@@ -1,7 +1,4 @@
-using System.Net;
-using System.Text;
 using CompliancePortal.Core.Accounts;
-using CompliancePortal.Core.Ledger;
 using CompliancePortal.E2E.Infrastructure;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -19,7 +16,7 @@ public sealed class AuditSearchPageTests(BrowserFixture browser)
         await browser.SignInAsync(page, UserRoles.ComplianceOfficer);
         // A marker of this test's own events: the portal is shared with the suite's other tests.
         var run = Guid.NewGuid().ToString("N")[..8];
-        await IngestAsync($$"""
+        await browser.IngestAsync($$"""
             [
               {"timestamp":"2024-10-08T10:32:45.123456Z","log_type":"TRADE","event":"trade_executed","trade_id":"TRD-{{run}}-1","asset":"QQQ","action":"SELL_PUT","quantity":5,"strike":400.00,"fill_price":8.52,"run":"{{run}}"},
               {"timestamp":"2024-10-08T10:33:02.654321Z","log_type":"TRADE","event":"trade_executed","trade_id":"TRD-{{run}}-2","asset":"SPY","action":"SELL_CALL","quantity":2,"strike":575.00,"fill_price":3.10,"run":"{{run}}"},
@@ -60,14 +57,6 @@ public sealed class AuditSearchPageTests(BrowserFixture browser)
         await page.Context.CloseAsync();
     }
 
-    private async Task IngestAsync(string json)
-    {
-        var key = await browser.Portal.CreateKeyAsync("e2e-search", [.. LogTypes.All]);
-        using var client = browser.Portal.CreateClient();
-        client.DefaultRequestHeaders.Add("X-Api-Key", key);
-        var response = await client.PostAsync("/api/v1/events", new StringContent(json, Encoding.UTF8, "application/json"));
-        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-    }
 
     private static async Task SaveScreenshotAsync(IPage page, string name)
     {

@@ -34,16 +34,17 @@ public sealed record TradingDaySummary(DateOnly Date, IReadOnlyList<TradeSummary
     public long Executed => Trades.Sum(t => t.Executed);
     public long Failed => Trades.Sum(t => t.Failed);
 
+    private static string Count(long n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
+
     /// <summary>One line for the alert and its mail: "412 trades executed, 3 failed; 1 circuit breaker; NAV calculated; 17 alerts (2 open)".</summary>
     public string Text()
     {
         var c = CultureInfo.InvariantCulture;
         var premium = Trades.Sum(t => t.PremiumCollected ?? 0m);
         return string.Create(c,
-            $"{Date:yyyy-MM-dd}: {Executed} trades executed, {Failed} failed, premium collected {premium:0.00}; " +
-            $"{CircuitBreakers} circuit breaker{(CircuitBreakers == 1 ? "" : "s")}; " +
-            $"{(NavCalculations > 0 ? "NAV calculated" : "NO NAV calculated")}; {Errors} errors; " +
-            $"{Alerts.Sum(a => a.Raised)} alerts ({Alerts.Sum(a => a.Open)} open)");
+            $"{Date:yyyy-MM-dd}: {Count(Executed, "trade")} executed, {Failed} failed, premium collected {premium:0.00}; " +
+            $"{Count(CircuitBreakers, "circuit breaker")}; {(NavCalculations > 0 ? "NAV calculated" : "NO NAV calculated")}; " +
+            $"{Count(Errors, "error")}; {Count(Alerts.Sum(a => a.Raised), "alert")} ({Alerts.Sum(a => a.Open)} open)");
     }
 }
 

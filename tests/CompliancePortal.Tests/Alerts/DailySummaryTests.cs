@@ -77,7 +77,7 @@ public sealed class DailySummaryTests(PostgresFixture postgres) : PortalTest(pos
         // The day's alerts (trading_halted, execution_failure, high_slippage), most urgent first.
         Assert.Equal(["critical 2", "high 1"], entry.GetProperty("alerts").EnumerateArray()
             .Select(a => $"{a.GetProperty("severity").GetString()} {a.GetProperty("raised").GetInt32()}"));
-        Assert.StartsWith("2026-11-25: 3 trades executed, 1 failed, premium collected 150.50; 1 circuit breaker; NAV calculated; 1 errors; 3 alerts (3 open)",
+        Assert.StartsWith("2026-11-25: 3 trades executed, 1 failed, premium collected 150.50; 1 circuit breaker; NAV calculated; 1 error; 3 alerts (3 open)",
             entry.GetProperty("summary").GetString());
 
         await AlertMonitorTests.SettledAsync(Portal);
