@@ -37,7 +37,7 @@ public sealed class AuditSearchPageTests(BrowserFixture browser)
         await Assertions.Expect(rows).ToHaveCountAsync(2);
         await Assertions.Expect(page.GetByTestId("result-count")).ToHaveTextAsync("2 events");
         await Assertions.Expect(rows.Nth(0)).ToContainTextAsync("position_opened");
-        await SaveScreenshotAsync(page, "audit-search.png");
+        await page.SaveScreenshotAsync("audit-search.png");
 
         // Reopening the URL shows the same results.
         var url = page.Url;
@@ -51,17 +51,9 @@ public sealed class AuditSearchPageTests(BrowserFixture browser)
         await Assertions.Expect(page.GetByTestId("related")).ToContainTextAsync("position_opened");
         await page.GetByTestId("verify-entry").ClickAsync();
         await Assertions.Expect(page.GetByTestId("verify-result")).ToContainTextAsync("Verified");
-        await SaveScreenshotAsync(page, "event-detail.png");
+        await page.SaveScreenshotAsync("event-detail.png");
 
         Assert.Empty(errors);
         await page.Context.CloseAsync();
-    }
-
-
-    private static async Task SaveScreenshotAsync(IPage page, string name)
-    {
-        var folder = Path.Combine(RepositoryRoot.Path, "docs", "screenshots");
-        Directory.CreateDirectory(folder);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name), FullPage = true });
     }
 }
