@@ -34,7 +34,8 @@ public sealed record TradingDaySummary(DateOnly Date, IReadOnlyList<TradeSummary
     public long Executed => Trades.Sum(t => t.Executed);
     public long Failed => Trades.Sum(t => t.Failed);
 
-    private static string Count(long n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
+    /// <summary>"1 trade", "3 trades" (or the given plural: "2 ledger entries").</summary>
+    public static string Count(long n, string noun, string? plural = null) => n == 1 ? $"1 {noun}" : $"{n} {plural ?? noun + "s"}";
 
     /// <summary>One line for the alert and its mail: "412 trades executed, 3 failed; 1 circuit breaker; NAV calculated; 17 alerts (2 open)".</summary>
     public string Text()
