@@ -26,6 +26,7 @@ public sealed class TradingReports(NpgsqlDataSource dataSource)
     /// <summary>RISK entries of the last <paramref name="days"/> days, newest first; routine passed checks only when asked.</summary>
     public async Task<IReadOnlyList<RiskEventRow>> RiskEventHistoryAsync(int days, DateTimeOffset now, bool includePassed = false, CancellationToken ct = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(days, 1);
         await using var cmd = dataSource.CreateCommand(
             """
             SELECT seq, "timestamp", event, event_data ->> 'level', event_data ->> 'severity',
@@ -47,9 +48,20 @@ public sealed class TradingReports(NpgsqlDataSource dataSource)
         return rows;
     }
 
+    /// <summary>Longest range of an execution quality report, in days.</summary>
+    public const int MaxRangeDays = 366;
+
+    /// <summary>What is wrong with a report's range of days, or null when it can be reported.</summary>
+    public static string? RangeProblem(DateOnly? from, DateOnly? to) =>
+        from is null || to is null ? "Choose both days."
+        : from > to ? "The first day is after the last."
+        : to.Value.DayNumber - from.Value.DayNumber + 1 > MaxRangeDays ? $"Choose at most {MaxRangeDays} days."
+        : null;
+
     /// <summary>Execution quality from <paramref name="from"/> to <paramref name="to"/> (inclusive UTC days).</summary>
     public async Task<ExecutionQuality> ExecutionQualityAsync(DateOnly from, DateOnly to, CancellationToken ct = default)
     {
+        if (RangeProblem(from, to) is { } problem) throw new ArgumentException(problem, nameof(to));
         await using var cmd = dataSource.CreateCommand(
             """
             WITH trades AS (

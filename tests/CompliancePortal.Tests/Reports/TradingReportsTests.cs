@@ -19,6 +19,21 @@ public sealed class TradingReportsTests(PostgresFixture postgres) : PortalTest(p
     private static string Call(string day, string latency) =>
         $$"""{"timestamp":"2026-11-{{day}}T15:00:00Z","log_type":"SYSTEM","event":"api_call","latency_ms":{{latency}}}""";
 
+    [Theory]
+    [InlineData(null, "2026-11-25", "Choose both days.")]
+    [InlineData("2026-11-26", "2026-11-25", "The first day is after the last.")]
+    [InlineData("2025-11-24", "2026-11-25", "Choose at most 366 days.")]
+    [InlineData("2025-11-25", "2026-11-25", null)]               // 366 days, both ends included
+    [InlineData("2026-11-25", "2026-11-25", null)]
+    public async Task ExecutionQuality_RefusesARangeItCannotReport(string? from, string? to, string? problem)
+    {
+        DateOnly? Day(string? text) => text is null ? null : DateOnly.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(problem, TradingReports.RangeProblem(Day(from), Day(to)));
+        if (problem is not null && from is not null)
+            await Assert.ThrowsAsync<ArgumentException>(() =>
+                Portal.Services.GetRequiredService<TradingReports>().ExecutionQualityAsync(Day(from)!.Value, Day(to)!.Value));
+    }
+
     [Fact]
     public async Task RiskHistory_ListsThePeriodsRiskEvents_NewestFirst_PassedChecksOnlyWhenAsked()
     {
