@@ -1,26 +1,48 @@
 namespace CompliancePortal.Core.Calendar;
 
+/// <summary>Which exchange's holiday rules the calendar follows.</summary>
+public enum ExchangeHolidays
+{
+    /// <summary>The New York Stock Exchange's holidays, computed for any year by QLNet (QuantLib's
+    /// NYSE calendar: the observance rules, Good Friday, Juneteenth from 2022, and past unscheduled closures).</summary>
+    NYSE,
+
+    /// <summary>No exchange holidays: only <see cref="CalendarOptions.Holidays"/> close a weekday.</summary>
+    None,
+}
+
 /// <summary>Configuration section "Calendar".</summary>
 public sealed class CalendarOptions
 {
     public const string Section = "Calendar";
 
-    /// <summary>Weekdays the market is closed (NYSE holidays, UTC dates). The list lives in
-    /// appsettings.json and must be extended each year.</summary>
+    public ExchangeHolidays Exchange { get; set; } = ExchangeHolidays.NYSE;
+
+    /// <summary>Further weekdays the firm is closed (UTC dates): an unscheduled market closure the
+    /// exchange rules do not know yet, such as a national day of mourning.</summary>
     public DateOnly[] Holidays { get; set; } = [];
 }
 
 /// <summary>
-/// The firm's business days: Monday to Friday except the market holidays. One calendar for the
-/// whole portal: preclearance (approval expiry, the blackout window), the days that need a trade
-/// blotter and a certification, and the days that must have an end-of-day book.
+/// The firm's business days: Monday to Friday except the exchange's holidays and the configured
+/// closures. One calendar for the whole portal: preclearance (approval expiry, the blackout
+/// window), the days that need a trade blotter and a certification, and the days that must have
+/// an end-of-day book.
 /// </summary>
-public sealed class MarketCalendar(IEnumerable<DateOnly> holidays)
+public sealed class MarketCalendar(ExchangeHolidays exchange, IEnumerable<DateOnly> holidays)
 {
     private readonly HashSet<DateOnly> _holidays = [.. holidays];
 
+    // QLNet's calendars only read their rules once built, so one instance serves every thread.
+    private readonly QLNet.Calendar? _exchange = exchange switch
+    {
+        ExchangeHolidays.NYSE => new QLNet.UnitedStates(QLNet.UnitedStates.Market.NYSE),
+        _ => null,
+    };
+
     public bool IsBusinessDay(DateOnly day) =>
-        day.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday) && !_holidays.Contains(day);
+        day.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday) && !_holidays.Contains(day) &&
+        (_exchange is null || _exchange.isBusinessDay(new QLNet.Date(day.Day, day.Month, day.Year)));
 
     /// <summary>The next business day after <paramref name="day"/>.</summary>
     public DateOnly NextBusinessDay(DateOnly day)
@@ -40,8 +62,10 @@ public sealed class MarketCalendar(IEnumerable<DateOnly> holidays)
         return days;
     }
 
-    /// <summary>Whether the holiday list covers <paramref name="year"/> at all (it must be extended each year).</summary>
-    public bool HasHolidaysIn(int year) => _holidays.Any(d => d.Year == year);
+    /// <summary>The weekdays of <paramref name="year"/> that are not business days, in order.</summary>
+    public IEnumerable<DateOnly> HolidaysIn(int year) =>
+        Days(new DateOnly(year, 1, 1), new DateOnly(year, 12, 31))
+            .Where(d => d.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday) && !IsBusinessDay(d));
 
     /// <summary>Every day from <paramref name="from"/> to <paramref name="toInclusive"/>, in order.</summary>
     public static IEnumerable<DateOnly> Days(DateOnly from, DateOnly toInclusive)

@@ -16,6 +16,10 @@ public static class CalendarSetup
             .Validate(o => o.Holidays.All(d => d.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday)),
                 "Calendar:Holidays lists a Saturday or Sunday: give the weekday the market is closed instead")
             .ValidateOnStart();
-        builder.Services.AddSingleton(sp => new MarketCalendar(sp.GetRequiredService<IOptions<CalendarOptions>>().Value.Holidays));
+        builder.Services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<CalendarOptions>>().Value;
+            return new MarketCalendar(options.Exchange, options.Holidays);
+        });
     }
 }

@@ -14,9 +14,9 @@ public sealed class PreclearanceRulesTests
         DeMinimisSecurities = ["AAPL", "MSFT"],
     };
 
-    private static readonly PreclearanceRules Rules = new(Options, new MarketCalendar([]));
+    private static readonly PreclearanceRules Rules = new(Options, new MarketCalendar(ExchangeHolidays.None, []));
 
-    private static readonly MarketCalendar Holidays = new([new DateOnly(2026, 11, 26), new DateOnly(2026, 12, 25)]);
+    private static readonly MarketCalendar Holidays = new(ExchangeHolidays.None, [new DateOnly(2026, 11, 26), new DateOnly(2026, 12, 25)]);
 
     private static PreclearanceInput Input(string day, string security = "TSLA", TradeSide side = TradeSide.Buy, int quantity = 100,
         RestrictedEntry[]? restricted = null, string[]? firmTrades = null, PastTrade[]? past = null) =>
@@ -126,19 +126,6 @@ public sealed class PreclearanceRulesTests
         Assert.False(Check(new PreclearanceRules(Options, Holidays).Evaluate(input), PreclearanceRules.Blackout).Passed);
         Assert.True(Check(Rules.Evaluate(input), PreclearanceRules.Blackout).Passed);
         Assert.Equal(5, Holidays.BusinessDaysBetween(new DateOnly(2026, 11, 20), new DateOnly(2026, 11, 30)));
-        Assert.Equal(-6, new MarketCalendar([]).BusinessDaysBetween(new DateOnly(2026, 11, 30), new DateOnly(2026, 11, 20)));
-    }
-
-    [Fact]
-    public void Holidays_ShippedInAppsettings_AreWeekdaysOfEachYearTheyCover()
-    {
-        var shipped = ShippedCalendar.Holidays;
-
-        Assert.Contains(new DateOnly(2026, 11, 26), shipped);  // Thanksgiving
-        Assert.Contains(new DateOnly(2027, 1, 1), shipped);    // New Year's Day
-        Assert.All(shipped, d => Assert.True(d.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday), $"{d} is a weekend day"));
-        Assert.Equal(shipped.Length, shipped.Distinct().Count());
-        Assert.True(ShippedCalendar.Instance.HasHolidaysIn(2027));
-        Assert.False(ShippedCalendar.Instance.HasHolidaysIn(2028));
+        Assert.Equal(-6, new MarketCalendar(ExchangeHolidays.None, []).BusinessDaysBetween(new DateOnly(2026, 11, 30), new DateOnly(2026, 11, 20)));
     }
 }

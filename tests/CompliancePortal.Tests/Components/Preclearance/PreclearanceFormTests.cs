@@ -24,8 +24,9 @@ public sealed class PreclearanceFormTests
         var nowhere = new DbContextOptionsBuilder<PortalDbContext>().UseNpgsql("Host=127.0.0.1;Port=1;Database=none").Options;
         var writer = new LedgerWriter(NpgsqlDataSource.Create("Host=127.0.0.1;Port=1"), Options.Create(new LedgerOptions()), new LedgerCommitSignal(), NullLogger<LedgerWriter>.Instance);
         services.AddSingleton<IDbContextFactory<PortalDbContext>>(new NoFactory(nowhere));
-        services.AddSingleton(new CompliancePortal.Core.Calendar.MarketCalendar([]));
-        services.AddSingleton(new PreclearanceRules(new PreclearanceOptions(), new CompliancePortal.Core.Calendar.MarketCalendar([])));
+        var calendar = ShippedCalendar.Instance;
+        services.AddSingleton(calendar);
+        services.AddSingleton(new PreclearanceRules(new PreclearanceOptions(), calendar));
         services.AddSingleton(new UserActionLog(writer, new LedgerCommitSignal(), TimeProvider.System));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PreclearanceService>();
