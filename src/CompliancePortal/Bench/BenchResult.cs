@@ -5,8 +5,8 @@ namespace CompliancePortal.Bench;
 /// <summary>One contestant's figures. Latencies are per acknowledgement (HTTP response, or COMMIT for the baselines).</summary>
 public sealed record BenchResult(string Contestant, int Events, TimeSpan Elapsed, IReadOnlyList<double> AckMilliseconds)
 {
-    /// <summary>CPU of this process (clients, portal) and of PostgreSQL during the run, see <see cref="CpuMeter"/>.</summary>
-    public (TimeSpan Process, TimeSpan Postgres) Cpu { get; init; }
+    /// <summary>CPU of this process (clients, portal) and of PostgreSQL, and WAL, during the run, see <see cref="ResourceMeter"/>.</summary>
+    public Usage Used { get; init; }
 
     public double EventsPerSecond => Events / Elapsed.TotalSeconds;
 
@@ -28,12 +28,14 @@ public sealed record BenchResult(string Contestant, int Events, TimeSpan Elapsed
         var c = CultureInfo.InvariantCulture;
         var lines = new List<string>
         {
-            string.Format(c, "{0,-34} {1,9} {2,9} {3,11} {4,11} {5,11} {6,12} {7,12}", "contestant", "events", "seconds", "events/s", "ack p50 ms", "ack p99 ms", "app cpu us/ev", "pg cpu us/ev"),
+            string.Format(c, "{0,-34} {1,9} {2,9} {3,11} {4,11} {5,11} {6,12} {7,12} {8,10} {9,10}", "contestant", "events", "seconds", "events/s",
+                "ack p50 ms", "ack p99 ms", "app cpu us/ev", "pg cpu us/ev", "wal B/ev", "fpi/1k ev"),
         };
         foreach (var r in results)
-            lines.Add(string.Format(c, "{0,-34} {1,9} {2,9:F2} {3,11:F0} {4,11:F1} {5,11:F1} {6,12:F1} {7,12:F1}",
+            lines.Add(string.Format(c, "{0,-34} {1,9} {2,9:F2} {3,11:F0} {4,11:F1} {5,11:F1} {6,12:F1} {7,12:F1} {8,10:F0} {9,10:F1}",
                 r.Contestant, r.Events, r.Elapsed.TotalSeconds, r.EventsPerSecond, r.AckP50, r.AckP99,
-                r.Cpu.Process.TotalMicroseconds / r.Events, r.Cpu.Postgres.TotalMicroseconds / r.Events));
+                r.Used.Process.TotalMicroseconds / r.Events, r.Used.Postgres.TotalMicroseconds / r.Events,
+                (double)r.Used.WalBytes / r.Events, 1000.0 * r.Used.WalFullPages / r.Events));
         return string.Join(Environment.NewLine, lines);
     }
 

@@ -102,29 +102,30 @@ public static class IngestBenchmark
         try
         {
             output.WriteLine($"PostgreSQL cluster on port {cluster.Port} in {cluster.Folder}");
-            var cpu = new CpuMeter(CpuMeter.PostmasterPid(Path.Combine(cluster.Folder, "data")));
+            var meter = new ResourceMeter(ResourceMeter.PostmasterPid(Path.Combine(cluster.Folder, "data")), cluster.AdminConnectionString);
 
             var portalDb = await PortalRoles.EnsureDatabaseAsync(cluster.AdminConnectionString, "bench_portal", ct);
             await DatabaseSetup.MigrateAsync(portalDb, ct);
             await DropIndexesAsync(AdminConnectionString(cluster, "bench_portal"), options.Without, output, ct);
             await CheckpointAsync(cluster, ct);
             var warmup = options.Warmup > 0 ? BenchEvents.Generate(options.Warmup, idPrefix: "warmup") : [];
-            var (portal, warmed) = await PortalContestant.RunAsync(portalDb, warmup, events, options, Path.Combine(folder, "filelog"), cpu, output, ct);
+            var (portal, warmed) = await PortalContestant.RunAsync(portalDb, warmup, events, options, Path.Combine(folder, "filelog"), meter, output, ct);
             NpgsqlConnection.ClearAllPools();
 
             var copyDb = await CreateSeedDatabaseAsync(cluster, "bench_seed_copy", ct);
             await CheckpointAsync(cluster, ct);
-            var seedCopy = await MeasureAsync(cpu, () => SeedBaseline.CopyAsync(copyDb, events, ct));
+            var seedCopy = await MeasureAsync(meter, () => SeedBaseline.CopyAsync(copyDb, events, ct));
 
             var insertDb = await CreateSeedDatabaseAsync(cluster, "bench_seed_insert", ct);
             await CheckpointAsync(cluster, ct);
-            var seedInsert = await MeasureAsync(cpu, () => SeedBaseline.InsertAsync(insertDb, events[..Math.Min(options.InsertEvents, events.Length)], ct));
+            var seedInsert = await MeasureAsync(meter, () => SeedBaseline.InsertAsync(insertDb, events[..Math.Min(options.InsertEvents, events.Length)], ct));
 
             output.WriteLine();
             output.WriteLine(BenchResult.Table([portal, seedCopy, seedInsert]));
             output.WriteLine($"(portal ack = HTTP response after COMMIT, per request of {options.Batch}; " +
                              $"seed COPY ack = per COPY of {SeedBaseline.CopyBatchRows}; seed INSERT ack = per COMMIT of {SeedBaseline.InsertBatchRows};");
-            output.WriteLine(" app cpu = this process (clients + portal, or the loader); pg cpu = all PostgreSQL processes of the cluster)");
+            output.WriteLine(" app cpu = this process (clients + portal, or the loader); pg cpu = all PostgreSQL processes of the cluster;");
+            output.WriteLine(" wal = what the cluster wrote to its WAL, fpi = full-page images in it: each page's first change after a checkpoint)");
             output.WriteLine();
 
             var admin = AdminConnectionString(cluster, "bench_portal");
@@ -148,12 +149,11 @@ public static class IngestBenchmark
         }
     }
 
-    private static async Task<BenchResult> MeasureAsync(CpuMeter cpu, Func<Task<BenchResult>> run)
+    private static async Task<BenchResult> MeasureAsync(ResourceMeter meter, Func<Task<BenchResult>> run)
     {
-        var before = cpu.Read();
+        var before = await meter.ReadAsync();
         var result = await run();
-        var after = cpu.Read();
-        return result with { Cpu = (after.Process - before.Process, after.Postgres - before.Postgres) };
+        return result with { Used = await meter.ReadAsync() - before };
     }
 
     private static string AdminConnectionString(EmbeddedPostgres cluster, string database) =>

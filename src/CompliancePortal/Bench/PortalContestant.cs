@@ -21,7 +21,7 @@ public static class PortalContestant
     /// <returns>The measured run, and how many warm-up events went into the ledger before it.</returns>
     public static async Task<(BenchResult Measured, int WarmupEvents)> RunAsync(
         PortalConnections database, IReadOnlyList<BenchEvent> warmup, IReadOnlyList<BenchEvent> events, IngestBenchmarkOptions options,
-        string fileLogFolder, CpuMeter cpu, TextWriter output, CancellationToken ct)
+        string fileLogFolder, ResourceMeter meter, TextWriter output, CancellationToken ct)
     {
         await using var app = await PortalApp.BuildAsync(
         [
@@ -46,14 +46,14 @@ public static class PortalContestant
             {
                 var jitBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
                 var round = await PostAllAsync(address, key, BenchEvents.NdJsonBatches(
-                    [.. warmup.Skip(start).Take(IngestBenchmarkOptions.WarmupRound)], options.Batch), options.Clients, cpu, ct);
+                    [.. warmup.Skip(start).Take(IngestBenchmarkOptions.WarmupRound)], options.Batch), options.Clients, meter, ct);
                 var compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - jitBefore;
                 warmed += round.Events;
                 output.WriteLine($"warm-up: {round.Events} events in {round.Elapsed.TotalSeconds:F2} s ({round.EventsPerSecond:F0}/s, " +
-                                 $"app cpu {round.Cpu.Process.TotalMicroseconds / round.Events:F1} us/event, {compiled} methods compiled); not counted");
+                                 $"app cpu {round.Used.Process.TotalMicroseconds / round.Events:F1} us/event, {compiled} methods compiled); not counted");
                 if (compiled < IngestBenchmarkOptions.QuietJitMethods) break;
             }
-            return (await PostAllAsync(address, key, BenchEvents.NdJsonBatches(events, options.Batch), options.Clients, cpu, ct), warmed);
+            return (await PostAllAsync(address, key, BenchEvents.NdJsonBatches(events, options.Batch), options.Clients, meter, ct), warmed);
         }
         finally
         {
@@ -61,7 +61,7 @@ public static class PortalContestant
         }
     }
 
-    private static async Task<BenchResult> PostAllAsync(Uri address, string key, (byte[] Body, int Count)[] batches, int clients, CpuMeter cpu, CancellationToken ct)
+    private static async Task<BenchResult> PostAllAsync(Uri address, string key, (byte[] Body, int Count)[] batches, int clients, ResourceMeter meter, CancellationToken ct)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, UseProxy = false };
         using var http = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
@@ -71,7 +71,7 @@ public static class PortalContestant
 
         var acks = new double[batches.Length];
         var next = -1;
-        var cpuBefore = cpu.Read();
+        var before = await meter.ReadAsync(ct);
         var total = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
         {
@@ -84,10 +84,10 @@ public static class PortalContestant
             }
         }, ct)));
         var elapsed = total.Elapsed;
-        var cpuAfter = cpu.Read();
+        var used = await meter.ReadAsync(ct) - before;
         return new BenchResult("portal: HTTP NDJSON -> ledger", batches.Sum(b => b.Count), elapsed, acks)
         {
-            Cpu = (cpuAfter.Process - cpuBefore.Process, cpuAfter.Postgres - cpuBefore.Postgres),
+            Used = used,
         };
     }
 

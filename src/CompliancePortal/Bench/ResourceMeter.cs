@@ -1,22 +1,40 @@
 using System.Diagnostics;
 using System.Globalization;
+using Npgsql;
 
 namespace CompliancePortal.Bench;
 
+/// <summary>What a contestant used between two readings of a <see cref="ResourceMeter"/>.</summary>
+public readonly record struct Usage(TimeSpan Process, TimeSpan Postgres, long WalBytes, long WalFullPages)
+{
+    public static Usage operator -(Usage after, Usage before) => new(
+        after.Process - before.Process, after.Postgres - before.Postgres,
+        after.WalBytes - before.WalBytes, after.WalFullPages - before.WalFullPages);
+}
+
 /// <summary>
 /// CPU time spent by this process and by the PostgreSQL cluster's processes (the postmaster's
-/// children: backends, WAL writer, checkpointer) between two readings. Shows where the time of a
-/// contestant goes on a machine where both share the same cores. Linux only (reads /proc);
-/// elsewhere the cluster's share reads as zero.
+/// children: backends, WAL writer, checkpointer), and the WAL the cluster wrote (pg_stat_wal:
+/// bytes, and full-page images, which follow each checkpoint), between two readings. Shows where
+/// the time of a contestant goes on a machine where both share the same cores. Linux only (reads
+/// /proc); elsewhere the cluster's CPU reads as zero.
 /// </summary>
-public sealed class CpuMeter(int postmasterPid)
+public sealed class ResourceMeter(int postmasterPid, string adminConnectionString)
 {
     private static readonly double TicksPerSecond = 100; // USER_HZ on Linux
 
-    public (TimeSpan Process, TimeSpan Postgres) Read()
+    public async Task<Usage> ReadAsync(CancellationToken ct = default)
     {
+        // CPU first: a backend that has just closed its connection is still in /proc for a moment.
         using var self = Process.GetCurrentProcess();
-        return (self.TotalProcessorTime, TimeSpan.FromSeconds(PostgresTicks() / TicksPerSecond));
+        var process = self.TotalProcessorTime;
+        var postgres = TimeSpan.FromSeconds(PostgresTicks() / TicksPerSecond);
+        await using var connection = new NpgsqlConnection(adminConnectionString);
+        await connection.OpenAsync(ct);
+        await using var wal = new NpgsqlCommand("SELECT wal_bytes::bigint, wal_fpi FROM pg_stat_wal", connection);
+        await using var r = await wal.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return new Usage(process, postgres, r.GetInt64(0), r.GetInt64(1));
     }
 
     /// <summary>The postmaster's pid from the first line of postmaster.pid, or 0.</summary>
