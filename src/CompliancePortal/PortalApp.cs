@@ -4,6 +4,7 @@ using CompliancePortal.Archive;
 using CompliancePortal.Blotter;
 using CompliancePortal.Calendar;
 using CompliancePortal.Certification;
+using CompliancePortal.Communications;
 using CompliancePortal.Components;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Database;
@@ -49,6 +50,7 @@ public static class PortalApp
         builder.AddPreclearance();
         builder.AddMarketingMaterials();
         builder.AddPositions();
+        builder.AddCommunications();
         builder.AddPackages();
         builder.AddDemoSource();
         builder.AddLiveFeed();
@@ -75,6 +77,7 @@ public static class PortalApp
         app.MapPreclearanceApi();
         app.MapMaterialsApi();
         app.MapPositionsApi();
+        app.MapCommunicationsApi();
         app.MapPackages();
         app.MapLiveFeed();
         app.MapAuditSearch();

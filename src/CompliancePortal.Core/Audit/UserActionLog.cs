@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CompliancePortal.Core.Ledger;
 using Npgsql;
 
@@ -17,12 +16,6 @@ public sealed record Actor(string UserName, string? IpAddress = null, string? Se
 /// </summary>
 public sealed class UserActionLog(LedgerWriter writer, LedgerCommitSignal signal, TimeProvider time)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     public async Task<LedgerReceipt> RecordAsync(Actor actor, string @event, object data, string logType = LogTypes.Compliance)
     {
         var receipts = await writer.AppendAsync(actor.Source, [Build(actor, @event, data, logType)]);
@@ -55,6 +48,6 @@ public sealed class UserActionLog(LedgerWriter writer, LedgerCommitSignal signal
     {
         var now = CanonicalEntry.ToMicroseconds(time.GetUtcNow());
         return new LedgerEvent(logType, @event, now, eventId, actor.UserName, actor.IpAddress, actor.SessionId,
-            JsonSerializer.SerializeToUtf8Bytes(data, Json), now);
+            LedgerEntryJson.Serialize(data), now);
     }
 }

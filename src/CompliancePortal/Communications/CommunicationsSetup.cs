@@ -1,0 +1,72 @@
+using CompliancePortal.Core.ApiKeys;
+using CompliancePortal.Core.Communications;
+using CompliancePortal.Core.Ledger;
+using CompliancePortal.Ingest;
+
+namespace CompliancePortal.Communications;
+
+public static class CommunicationsSetup
+{
+    public static void AddCommunications(this WebApplicationBuilder builder) => builder.Services.AddSingleton<EmailArchive>();
+
+    public static void MapCommunicationsApi(this IEndpointRouteBuilder app)
+    {
+        // The mail gateway (journaling) authenticates with its API key, not a user cookie.
+        app.MapPost("/api/v1/communications/emails", ArchiveEmailAsync).DisableAntiforgery().AllowAnonymous();
+    }
+
+    /// <summary>POST /api/v1/communications/emails: one raw message as message/rfc822; answers after the ledger entry is committed.</summary>
+    private static async Task<IResult> ArchiveEmailAsync(HttpContext http, ApiKeyStore keys, EmailArchive archive)
+    {
+        var (key, problem) = await ApiKeyAuthentication.AuthenticateAsync(http, keys);
+        if (problem is not null) return problem;
+        if (!key!.LogTypes.Contains(LogTypes.Communication))
+            return Problems.Forbidden($"This API key may not archive email (it needs the {LogTypes.Communication} grant). Nothing was stored.");
+        var mediaType = http.Request.ContentType?.Split(';', 2)[0].Trim();
+        if (!string.Equals(mediaType, "message/rfc822", StringComparison.OrdinalIgnoreCase))
+            return Problems.UnsupportedMediaType("Send the raw message with Content-Type message/rfc822.");
+
+        var tooLarge = $"The message is over the limit of {EmailArchive.MaxMessageBytes} bytes (25 MiB). Nothing was stored.";
+        if (http.Request.ContentLength > EmailArchive.MaxMessageBytes) return Problems.TooLarge(tooLarge);
+        using var body = new MemoryStream();
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await http.Request.Body.ReadAsync(buffer, http.RequestAborted)) > 0)
+        {
+            if (body.Length + read > EmailArchive.MaxMessageBytes) return Problems.TooLarge(tooLarge);
+            body.Write(buffer, 0, read);
+        }
+
+        ArchivedEmail archived;
+        try
+        {
+            archived = await archive.ArchiveAsync(key.Source, body.GetBuffer().AsMemory(0, (int)body.Length), http.RequestAborted);
+        }
+        catch (InvalidEmailException ex)
+        {
+            return Results.Problem(statusCode: 400, title: "Not an email message", detail: ex.Message + " Nothing was stored.");
+        }
+        catch (LedgerBusyException)
+        {
+            http.Response.Headers.RetryAfter = "1";
+            return Problems.Busy("The ledger writer's queue is full. Send the message again after the Retry-After delay: it is recorded once.");
+        }
+        catch (LedgerUnavailableException)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            return Problems.Busy("The ledger could not commit the entry. Send the message again: it is recorded once.");
+        }
+        return Results.Ok(new Dictionary<string, object?>
+        {
+            ["seq"] = archived.Seq,
+            ["hash"] = archived.Hash,
+            ["event_id"] = archived.EventId,
+            ["duplicate"] = archived.Duplicate,
+            ["message_id"] = archived.MessageId,
+            ["sha256"] = archived.Sha256,
+            ["archive_key"] = archived.ArchiveKey,
+            ["size"] = archived.Size,
+            ["attachments"] = archived.Attachments,
+        });
+    }
+}
