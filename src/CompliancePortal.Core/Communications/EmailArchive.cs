@@ -38,6 +38,11 @@ public sealed class EmailArchive(IArchiveStore store, LedgerWriter writer, TimeP
     public static string Key(DateOnly day, string sha256) =>
         ArchiveKeys.Check($"compliance/emails/{day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}/{sha256}.eml");
 
+    /// <summary>Whether <paramref name="key"/> is where this archive keeps the message with that SHA-256 (on any day).</summary>
+    public static bool IsKeyOf(string key, string sha256) =>
+        sha256.Length == 64 && sha256.All(char.IsAsciiHexDigitLower) &&
+        System.Text.RegularExpressions.Regex.IsMatch(key, $"^compliance/emails/[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}/{sha256}\\.eml$");
+
     /// <summary>Archives one raw RFC 5322 message; throws <see cref="InvalidEmailException"/> for one that is not.</summary>
     public async Task<ArchivedEmail> ArchiveAsync(string source, ReadOnlyMemory<byte> raw, CancellationToken ct = default)
     {

@@ -40,7 +40,7 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
         [PackageSections.FeeCalculations] = "event name containing 'fee' (case-insensitive), any log type",
         [PackageSections.RiskEvents] = "log_type RISK",
         [PackageSections.ComplianceLogs] = "log_type COMPLIANCE",
-        [PackageSections.EmailArchive] = "log_type COMMUNICATION; omitted when the period has none",
+        [PackageSections.EmailArchive] = "log_type COMMUNICATION, and the archived raw message of each email_archived entry (checked against the SHA-256 in the entry); omitted when the period has none",
     };
 
     private static readonly IReadOnlyDictionary<string, (string Path, string Filter)> LedgerSections = new Dictionary<string, (string, string)>
@@ -142,7 +142,10 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
         var counts = await _ledger.CountAsync(from, before, head, ct);
         var snapshots = package.Sections.Contains(PackageSections.PositionSnapshots)
             ? await SnapshotsAsync(package, ct) : [];
-        var tracker = new ProgressTracker(progress.ReportAsync, (id, percent) => TouchAsync(id, attempt, percent), package.Id, counts.Total(package.Sections) + snapshots.Count);
+        var emails = package.Sections.Contains(PackageSections.EmailArchive)
+            ? await _ledger.EmailMessagesAsync(from, before, head, ct) : [];
+        var tracker = new ProgressTracker(progress.ReportAsync, (id, percent) => TouchAsync(id, attempt, percent), package.Id,
+            counts.Total(package.Sections) + snapshots.Count + emails.Count);
 
         var files = new List<PackageFile>();
         var omitted = new List<OmittedSection>();
@@ -165,19 +168,8 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
                 {
                     await tracker.StageAsync("position snapshots");
                     foreach (var (date, key, sha) in snapshots)
-                    {
-                        var written = await WriteEntryAsync(zip, $"position_snapshots/positions_{date:yyyy-MM-dd}.json", section, async s =>
-                        {
-                            await using var source = await store.OpenReadAsync(key, ct)
-                                ?? throw new InvalidOperationException($"the snapshot of {date:yyyy-MM-dd} ({key}) is missing from the archive");
-                            await source.CopyToAsync(s, ct);
-                            await tracker.AdvanceAsync(1);
-                            return 1;
-                        }, ct);
-                        if (written.Sha256 != sha)
-                            throw new InvalidOperationException($"the archived snapshot of {date:yyyy-MM-dd} no longer matches its recorded SHA-256");
-                        files.Add(written);
-                    }
+                        files.Add(await CopyArchivedAsync(zip, $"position_snapshots/positions_{date:yyyy-MM-dd}.json", section, key, sha,
+                            $"the snapshot of {date:yyyy-MM-dd}", tracker, ct));
                     if (snapshots.Count == 0) omitted.Add(new(section, "no position snapshot was taken in the period"));
                 }
                 else if (LedgerSections.TryGetValue(section, out var spec))
@@ -190,6 +182,10 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
                     await tracker.StageAsync(section.Replace('_', ' '));
                     files.Add(await WriteEntryAsync(zip, spec.Path, section,
                         s => _ledger.WriteCanonicalLinesAsync(s, spec.Filter, from, before, head, tracker, ct), ct));
+                    if (section == PackageSections.EmailArchive)
+                        foreach (var (key, sha) in emails)
+                            files.Add(await CopyArchivedAsync(zip, $"email_archive/messages/{sha}.eml", section, key, sha,
+                                $"the archived email {sha}", tracker, ct));
                 }
             }
 
@@ -222,6 +218,22 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
                 }, ct);
             return manifest;
         }
+    }
+
+    /// <summary>An archived file copied into the package as it is stored; a missing file, or one whose bytes no longer hash as recorded, fails the build.</summary>
+    private async Task<PackageFile> CopyArchivedAsync(ZipArchive zip, string path, string section, string key, string sha256, string what,
+        ProgressTracker tracker, CancellationToken ct)
+    {
+        var written = await WriteEntryAsync(zip, path, section, async s =>
+        {
+            await using var source = await store.OpenReadAsync(key, ct)
+                ?? throw new InvalidOperationException($"{what} ({key}) is missing from the archive");
+            await source.CopyToAsync(s, ct);
+            await tracker.AdvanceAsync(1);
+            return 1;
+        }, ct);
+        return written.Sha256 == sha256 ? written
+            : throw new InvalidOperationException($"{what} ({key}) no longer matches its recorded SHA-256");
     }
 
     private static async Task<PackageFile> WriteEntryAsync(ZipArchive zip, string path, string section, Func<Stream, Task<long>> write, CancellationToken ct)

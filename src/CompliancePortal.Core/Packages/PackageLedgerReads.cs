@@ -40,6 +40,34 @@ internal sealed class PackageLedgerReads(NpgsqlDataSource db)
             reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7));
     }
 
+    /// <summary>
+    /// The archived messages (archive key, SHA-256) of the period's <c>email_archived</c> entries, once
+    /// each, in seq order. Only keys the email archive itself writes for that SHA-256 are taken: an
+    /// entry posted through the events API with an invented key cannot pull another object in.
+    /// </summary>
+    public async Task<List<(string Key, string Sha256)>> EmailMessagesAsync(DateTimeOffset from, DateTimeOffset before, long head, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand(
+            $"""
+            SELECT event_data->>'archive_key', event_data->>'sha256' FROM audit_log
+            WHERE "timestamp" >= $1 AND "timestamp" < $2 AND seq <= $3
+              AND log_type = 'COMMUNICATION' AND event = '{Communications.EmailArchive.ArchivedEvent}'
+            ORDER BY seq
+            """);
+        cmd.Parameters.Add(new() { Value = from });
+        cmd.Parameters.Add(new() { Value = before });
+        cmd.Parameters.Add(new() { Value = head });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var messages = new List<(string, string)>();
+        while (await reader.ReadAsync(ct))
+        {
+            if (reader.IsDBNull(0) || reader.IsDBNull(1)) continue;
+            var (key, sha) = (reader.GetString(0), reader.GetString(1));
+            if (Communications.EmailArchive.IsKeyOf(key, sha) && !messages.Contains((key, sha))) messages.Add((key, sha));
+        }
+        return messages;
+    }
+
     /// <summary>The canonical bytes of the period's entries matching <paramref name="filter"/>, one per line, in seq order.</summary>
     public async Task<long> WriteCanonicalLinesAsync(Stream output, string filter, DateTimeOffset from, DateTimeOffset before, long head,
         ProgressTracker tracker, CancellationToken ct)

@@ -22,6 +22,7 @@ internal static class PackageReadme
         | `risk_events/risk_events.ndjson` | every `RISK` entry |
         | `compliance_logs/compliance_logs.ndjson` | every `COMPLIANCE` entry (including the portal's own audit of its users) |
         | `email_archive/communications.ndjson` | every `COMMUNICATION` entry; absent when the period has none |
+        | `email_archive/messages/<sha256>.eml` | each archived email of the period, byte for byte as received; its SHA-256 is the file name and is in its `email_archived` entry |
         | `ledger/ledger.ndjson` | the ledger segment: every entry from the first to the last seq of the period, one JSON object a line |
         | `manifest.json` | each file's SHA-256, size and record count, and the segment's first and last seq and hashes |
 

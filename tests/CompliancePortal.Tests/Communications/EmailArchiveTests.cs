@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using CompliancePortal.Core.Archive;
@@ -16,32 +15,12 @@ namespace CompliancePortal.Tests.Communications;
 [Collection(PostgresCollection.Name)]
 public sealed class EmailArchiveTests(PostgresFixture postgres) : PortalTest(postgres)
 {
-    private static readonly byte[] Pdf = [.. "%PDF-1.4 quarterly letter"u8, 0, 1, 2, 3];
+    private static readonly DateTimeOffset Sent = new(2026, 11, 25, 14, 3, 0, TimeSpan.FromHours(-5));
 
-    private static byte[] Message(string body = "Q3 performance attached. Returns net of fees: 4.2% — see the letter.", string subject = "Quarterly investor letter")
-    {
-        var message = new MimeMessage();
-        message.From.Add(new MailboxAddress("Pat Manager", "pm@adviser.example"));
-        message.To.Add(new MailboxAddress("Investor One", "one@investor.example"));
-        message.Cc.Add(new MailboxAddress("Compliance", "cco@adviser.example"));
-        message.Subject = subject;
-        message.MessageId = "q3-letter-0001@adviser.example";
-        message.Date = new DateTimeOffset(2026, 11, 25, 14, 3, 0, TimeSpan.FromHours(-5));
-        var builder = new BodyBuilder { TextBody = body };
-        builder.Attachments.Add("q3-letter.pdf", Pdf, new ContentType("application", "pdf"));
-        message.Body = builder.ToMessageBody();
-        using var raw = new MemoryStream();
-        message.WriteTo(raw);
-        return raw.ToArray();
-    }
+    private static byte[] Message(string? body = null) => body is null ? TestEmail.Letter(Sent) : TestEmail.Letter(Sent, body);
 
-    private Task<HttpResponseMessage> PostAsync(byte[] raw, string? key, string contentType = "message/rfc822")
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/communications/emails") { Content = new ByteArrayContent(raw) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
-        if (key is not null) request.Headers.Add("X-Api-Key", key);
-        return Client.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> PostAsync(byte[] raw, string? key, string contentType = "message/rfc822") =>
+        Client.PostEmailAsync(raw, key, contentType);
 
     private IArchiveStore Store => Portal.Services.GetRequiredService<IArchiveStore>();
 
@@ -96,8 +75,8 @@ public sealed class EmailArchiveTests(PostgresFixture postgres) : PortalTest(pos
         var attachment = data.GetProperty("attachments")[0];
         Assert.Equal("q3-letter.pdf", attachment.GetProperty("file_name").GetString());
         Assert.Equal("application/pdf", attachment.GetProperty("content_type").GetString());
-        Assert.Equal(Pdf.Length, attachment.GetProperty("size").GetInt64());
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Pdf)), attachment.GetProperty("sha256").GetString());
+        Assert.Equal(TestEmail.Pdf.Length, attachment.GetProperty("size").GetInt64());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(TestEmail.Pdf)), attachment.GetProperty("sha256").GetString());
         Assert.Equal(sha, data.GetProperty("sha256").GetString());
 
         // Found by the audit search's full-text condition, like every other entry.

@@ -242,6 +242,38 @@ public sealed class CompliancePackageTests(PostgresFixture postgres) : IAsyncLif
     }
 
     [Fact]
+    public async Task Package_HoldsTheRawMessageOfEachArchivedEmail_AndFailsWhenTheArchivedBytesChanged()
+    {
+        var key = await _portal.CreateKeyAsync("mail-gateway", ["COMMUNICATION"]);
+        using var client = _portal.CreateClient();
+        var inPeriod = TestEmail.Letter(new DateTimeOffset(2026, 10, 8, 9, 30, 0, TimeSpan.FromHours(-4)));
+        var after = TestEmail.Letter(new DateTimeOffset(2026, 10, 12, 9, 30, 0, TimeSpan.FromHours(-4)), subject: "Next week");
+        var archived = await (await client.PostEmailAsync(inPeriod, key)).JsonAsync();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostEmailAsync(after, key)).StatusCode);
+        // An entry posted through the events API naming another object is not followed.
+        var forged = $$"""{"timestamp":"2026-10-08T10:00:00Z","log_type":"COMMUNICATION","event":"email_archived","archive_key":"{{archived.GetProperty("archive_key").GetString()}}","sha256":"{{new string('0', 64)}}"}""";
+        Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync(forged, key)).StatusCode);
+        var (reader, _) = await AuditorAsync();
+
+        var package = await BuildAsync(reader, [PackageSections.EmailArchive]);
+
+        Assert.Equal(PackageStatus.Ready, package.Status);
+        var zip = PackageZip.Read(await ObjectAsync(package.ArchiveKey!));
+        var sha = archived.GetProperty("sha256").GetString()!;
+        Assert.Equal([$"email_archive/messages/{sha}.eml"], zip.Files.Keys.Where(k => k.StartsWith("email_archive/messages/", StringComparison.Ordinal)));
+        Assert.Equal(inPeriod, zip.Files[$"email_archive/messages/{sha}.eml"]);
+        Assert.Contains(zip.Manifest.GetProperty("files").EnumerateArray(),
+            f => f.GetProperty("path").GetString() == $"email_archive/messages/{sha}.eml" && f.GetProperty("sha256").GetString() == sha);
+        Assert.Equal(2, zip.Lines("email_archive/communications.ndjson").Count());   // the archived one and the forged one
+
+        // The archived file altered afterwards: the next package refuses to hand it out.
+        await File.AppendAllTextAsync(Path.Combine(_archive, archived.GetProperty("archive_key").GetString()!.Replace('/', Path.DirectorySeparatorChar)), "tampered");
+        var second = await BuildAsync(reader, [PackageSections.EmailArchive]);
+        Assert.Equal(PackageStatus.Failed, second.Status);
+        Assert.Contains("no longer matches its recorded SHA-256", second.Error);
+    }
+
+    [Fact]
     public async Task Package_WithoutCommunications_OmitsTheEmailArchive_AndSaysSo()
     {
         var (reader, _) = await AuditorAsync();
