@@ -4,6 +4,7 @@ using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Ingest;
 using CompliancePortal.Core.Ledger;
 using MimeKit;
+using Npgsql;
 
 namespace CompliancePortal.Core.Communications;
 
@@ -22,9 +23,12 @@ public sealed class InvalidEmailException(string message) : Exception(message);
 /// SHA-256. The entry's event id is <c>email-&lt;sha256&gt;</c>, so the same bytes sent again are
 /// stored once and get the first receipt.
 /// </summary>
-public sealed class EmailArchive(IArchiveStore store, LedgerWriter writer, TimeProvider time)
+public sealed class EmailArchive(IArchiveStore store, LedgerWriter writer, NpgsqlDataSource db, TimeProvider time)
 {
     public const string ArchivedEvent = "email_archived";
+
+    /// <summary>The COMPLIANCE entry of each download attempt of an archived message.</summary>
+    public const string DownloadedEvent = "archived_email_downloaded";
 
     /// <summary>Largest raw message taken (the usual mail server limit).</summary>
     public const int MaxMessageBytes = 25 * 1024 * 1024;
@@ -42,6 +46,42 @@ public sealed class EmailArchive(IArchiveStore store, LedgerWriter writer, TimeP
     public static bool IsKeyOf(string key, string sha256) =>
         sha256.Length == 64 && sha256.All(char.IsAsciiHexDigitLower) &&
         System.Text.RegularExpressions.Regex.IsMatch(key, $"^compliance/emails/[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}/{sha256}\\.eml$");
+
+    /// <summary>The archived message's place when <paramref name="eventData"/> is an <c>email_archived</c> entry's data; else null.</summary>
+    public static (DateOnly Day, string Sha256)? Locate(string eventData)
+    {
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(eventData);
+            if (json.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object
+                || !json.RootElement.TryGetProperty("archive_key", out var k) || k.ValueKind != System.Text.Json.JsonValueKind.String
+                || !json.RootElement.TryGetProperty("sha256", out var h) || h.ValueKind != System.Text.Json.JsonValueKind.String)
+                return null;
+            var (key, sha) = (k.GetString()!, h.GetString()!);
+            return IsKeyOf(key, sha) ? (DateOnly.ParseExact(key.Split('/')[2], "yyyy-MM-dd", CultureInfo.InvariantCulture), sha) : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether the ledger holds an <c>email_archived</c> entry of <paramref name="day"/> for the message with that SHA-256.</summary>
+    public async Task<bool> IsRecordedAsync(DateOnly day, string sha256, CancellationToken ct = default)
+    {
+        if (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower)) return false;
+        var from = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        await using var cmd = db.CreateCommand(
+            $"""
+            SELECT EXISTS (SELECT 1 FROM audit_log WHERE event = '{ArchivedEvent}' AND "timestamp" >= $1 AND "timestamp" < $2
+                           AND log_type = 'COMMUNICATION' AND event_data->>'archive_key' = $3 AND event_data->>'sha256' = $4)
+            """);
+        cmd.Parameters.Add(new() { Value = from });
+        cmd.Parameters.Add(new() { Value = from.AddDays(1) });
+        cmd.Parameters.Add(new() { Value = Key(day, sha256) });
+        cmd.Parameters.Add(new() { Value = sha256 });
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
 
     /// <summary>Archives one raw RFC 5322 message; throws <see cref="InvalidEmailException"/> for one that is not.</summary>
     public async Task<ArchivedEmail> ArchiveAsync(string source, ReadOnlyMemory<byte> raw, CancellationToken ct = default)

@@ -1,7 +1,10 @@
+using CompliancePortal.Archive;
+using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Communications;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Ingest;
+using Microsoft.AspNetCore.Authorization;
 
 namespace CompliancePortal.Communications;
 
@@ -13,7 +16,20 @@ public static class CommunicationsSetup
     {
         // The mail gateway (journaling) authenticates with its API key, not a user cookie.
         app.MapPost("/api/v1/communications/emails", ArchiveEmailAsync).DisableAntiforgery().AllowAnonymous();
+        // GET /api/v1/communications/emails/{yyyy-MM-dd}/{sha256}: the raw message, checked against its
+        // hash, for ComplianceOfficers and Auditors (their granted days only); every attempt is recorded.
+        app.MapGet("/api/v1/communications/emails/{date}/{sha256}", (string date, string sha256, HttpContext http, EmailArchive archive) =>
+                DailyFileDownload.SendAsync(http, date, "archived email", EmailArchive.DownloadedEvent, async (day, ct) =>
+                    await archive.IsRecordedAsync(day, sha256, ct)
+                        ? new DailyFile(EmailArchive.Key(day, sha256), sha256, sha256 + ".eml", "message/rfc822")
+                        : null))
+            .RequireAuthorization(new AuthorizeAttribute { Roles = UserRoles.RecordReaders });
     }
+
+    /// <summary>Where an <c>email_archived</c> entry's message is downloaded, or null for any other entry.</summary>
+    public static string? DownloadPath(string @event, string eventData) =>
+        @event == EmailArchive.ArchivedEvent && EmailArchive.Locate(eventData) is var (day, sha)
+            ? $"/api/v1/communications/emails/{day:yyyy-MM-dd}/{sha}" : null;
 
     /// <summary>POST /api/v1/communications/emails: one raw message as message/rfc822; answers after the ledger entry is committed.</summary>
     private static async Task<IResult> ArchiveEmailAsync(HttpContext http, ApiKeyStore keys, EmailArchive archive)

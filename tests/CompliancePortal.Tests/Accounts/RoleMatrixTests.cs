@@ -33,6 +33,7 @@ public sealed class RoleMatrixTests(PostgresFixture postgres) : PortalTest(postg
         ("GET", "/api/v1/blotters/2026-06-01", [C, A]),
         ("GET", "/positions", [C, A]),
         ("GET", "/api/v1/positions/snapshots/2026-06-01", [C, A]),
+        ("GET", "/api/v1/communications/emails/2026-06-01/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", [C, A]),
         ("GET", "/certification", [C]),
         ("GET", "/certification/2026-06-01", [C]),
         ("GET", "/api/v1/certifications/2026-06-01", [C]),

@@ -117,6 +117,63 @@ public sealed class EmailArchiveTests(PostgresFixture postgres) : PortalTest(pos
         Assert.Equal(body, kept.TextBody?.TrimEnd('\r', '\n'));
     }
 
+    private Task<object?> DownloadsRecorded(string user, string outcome) => Db.ScalarAsync(
+        $"SELECT count(*) FROM audit_log WHERE event = '{EmailArchive.DownloadedEvent}' AND user_id = '{user}' AND event_data->>'outcome' = '{outcome}'");
+
+    [Fact]
+    public async Task Download_OfAnArchivedEntry_IsTheArchivedMessage_CheckedAndRecorded()
+    {
+        var raw = Message();
+        var archived = await (await PostAsync(raw, Key)).JsonAsync();
+        var sha = archived.GetProperty("sha256").GetString()!;
+        var officer = await Portal.CreateUserAsync(Core.Accounts.UserRoles.ComplianceOfficer);
+        using var client = await Portal.SignedInClientAsync(officer);
+
+        // The event page links the entry to this path (EventDetailViewTests shows the link).
+        var data = (string)(await Db.ScalarAsync($"SELECT event_data::text FROM audit_log WHERE seq = {archived.GetProperty("seq").GetInt64()}"))!;
+        var path = CompliancePortal.Communications.CommunicationsSetup.DownloadPath(EmailArchive.ArchivedEvent, data);
+        Assert.Equal($"/api/v1/communications/emails/2026-11-25/{sha}", path);
+        var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("message/rfc822", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(raw, await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(sha, response.Headers.GetValues("X-Content-SHA256").Single());
+        Assert.Equal(1L, await DownloadsRecorded(officer, "sent"));
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/v1/communications/emails/2026-11-25/{new string('a', 64)}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/communications/emails/2026-11-25/not-a-hash")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/v1/communications/emails/2026-11-24/{sha}")).StatusCode);
+
+        // The stored file altered: nothing is sent, and the attempt is recorded as such.
+        await File.AppendAllTextAsync(Path.Combine(Portal.ArchiveFolder, archived.GetProperty("archive_key").GetString()!), "tampered");
+        var altered = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.InternalServerError, altered.StatusCode);
+        Assert.Contains("does not match its recorded SHA-256", await altered.Content.ReadAsStringAsync());
+        Assert.Equal(1L, await DownloadsRecorded(officer, "hash_mismatch"));
+    }
+
+    [Fact]
+    public async Task Download_ByAnAuditor_IsLimitedToTheGrantedPeriod_AndAnEmployeeMayNot()
+    {
+        var archived = await (await PostAsync(Message(), Key)).JsonAsync();
+        var path = $"/api/v1/communications/emails/2026-11-25/{archived.GetProperty("sha256").GetString()}";
+        var inside = await Portal.CreateUserAsync(Core.Accounts.UserRoles.Auditor, new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 30));
+        var outside = await Portal.CreateUserAsync(Core.Accounts.UserRoles.Auditor, new DateOnly(2026, 10, 1), new DateOnly(2026, 10, 31));
+        var employee = await Portal.CreateUserAsync(Core.Accounts.UserRoles.Employee);
+
+        using (var client = await Portal.SignedInClientAsync(inside))
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(path)).StatusCode);
+        using (var client = await Portal.SignedInClientAsync(outside))
+            Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync(path)).StatusCode);
+        using (var client = await Portal.SignedInClientAsync(employee))
+            Assert.NotEqual(HttpStatusCode.OK, (await client.GetAsync(path)).StatusCode);
+
+        Assert.Equal(1L, await DownloadsRecorded(inside, "sent"));
+        Assert.Equal(1L, await DownloadsRecorded(outside, "outside_granted_period"));
+        Assert.Equal(0L, await Db.ScalarAsync($"SELECT count(*) FROM audit_log WHERE event = '{EmailArchive.DownloadedEvent}' AND user_id = '{employee}'"));
+    }
+
     public static TheoryData<string, string, int, string> BadRequests => new()
     {
         { "none", "message/rfc822", 401, "X-Api-Key" },

@@ -36,6 +36,29 @@ public sealed class EventDetailViewTests
     }
 
     [Fact]
+    public async Task Render_AnArchivedEmail_LinksItsMessage_OtherEntriesDoNot()
+    {
+        await using var ctx = PortalBunit.NewContext();
+        var sha = new string('d', 64);
+        var email = Detail() with
+        {
+            Row = Detail().Row with
+            {
+                LogType = "COMMUNICATION", Event = "email_archived",
+                EventData = $$"""{"subject":"Q3","sha256":"{{sha}}","archive_key":"compliance/emails/2026-11-25/{{sha}}.eml"}""",
+            },
+        };
+        var forged = email with { Row = email.Row with { EventData = $$"""{"sha256":"{{sha}}","archive_key":"blotters/2026/11/blotter_2026-11-25.csv"}""" } };
+
+        var link = ctx.Render<EventDetailView>(p => p.Add(v => v.Detail, email)).Find("[data-testid=download-email]");
+
+        Assert.Equal($"/api/v1/communications/emails/2026-11-25/{sha}", link.GetAttribute("href"));
+        Assert.Equal($"{sha}.eml", link.GetAttribute("download"));
+        Assert.Empty(ctx.Render<EventDetailView>(p => p.Add(v => v.Detail, Detail())).FindAll("[data-testid=download-email]"));
+        Assert.Empty(ctx.Render<EventDetailView>(p => p.Add(v => v.Detail, forged)).FindAll("[data-testid=download-email]"));
+    }
+
+    [Fact]
     public async Task Render_WithVerification_ShowsTheResult()
     {
         await using var ctx = PortalBunit.NewContext();
