@@ -43,6 +43,7 @@ public sealed class DemoEventSource(
         {
             await BackfillAsync(http, events, run, () => ++n, stoppingToken);
             await PostBookAsync(http, stoppingToken);
+            await PostLetterAsync(http, run, stoppingToken);
             var delay = TimeSpan.FromSeconds(1 / Math.Max(0.1, demo.EventsPerSecond));
             while (!stoppingToken.IsCancellationRequested)
             {
@@ -93,6 +94,28 @@ public sealed class DemoEventSource(
             ]}
             """;
         return PostAsync(http, new StringContent(book, Encoding.UTF8, "application/json"), ct, "/api/v1/positions");
+    }
+
+    /// <summary>An investor letter as the mail gateway journals it to the email archive.</summary>
+    private Task PostLetterAsync(HttpClient http, string run, CancellationToken ct)
+    {
+        var letter = new MimeKit.MimeMessage();
+        letter.From.Add(new MimeKit.MailboxAddress("Portfolio Manager", "pm@adviser.example"));
+        letter.To.Add(new MimeKit.MailboxAddress("Fund A investors", "investors-fund-a@adviser.example"));
+        letter.Cc.Add(new MimeKit.MailboxAddress("Compliance", "cco@adviser.example"));
+        letter.Subject = "Fund A: weekly update";
+        letter.MessageId = $"weekly-{run}@adviser.example";
+        letter.Date = time.GetUtcNow();
+        letter.Body = new MimeKit.TextPart("plain")
+        {
+            Text = "This week the fund sold 5 QQQ puts (weekly premium strategy) and kept its SPY core position. " +
+                   "Past performance is no guarantee of future results.",
+        };
+        using var raw = new MemoryStream();
+        letter.WriteTo(raw);
+        var content = new ByteArrayContent(raw.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("message/rfc822");
+        return PostAsync(http, content, ct, "/api/v1/communications/emails");
     }
 
     private async Task PostAsync(HttpClient http, HttpContent content, CancellationToken ct, string path = "/api/v1/events")
