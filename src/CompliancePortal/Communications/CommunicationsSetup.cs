@@ -64,13 +64,11 @@ public static class CommunicationsSetup
         }
         catch (LedgerBusyException)
         {
-            http.Response.Headers.RetryAfter = "1";
-            return Problems.Busy("The ledger writer's queue is full. Send the message again after the Retry-After delay: it is recorded once.");
+            return Problems.LedgerBusy(http, queueFull: true, "The ledger writer's queue is full. Send the message again after the Retry-After delay: it is recorded once.");
         }
         catch (LedgerUnavailableException)
         {
-            http.Response.Headers.RetryAfter = "5";
-            return Problems.Busy("The ledger could not commit the entry. Send the message again: it is recorded once.");
+            return Problems.LedgerBusy(http, queueFull: false, "The ledger could not commit the entry. Send the message again: it is recorded once.");
         }
         return Results.Ok(new Dictionary<string, object?>
         {

@@ -69,13 +69,11 @@ public static class IngestEndpoints
         }
         catch (LedgerBusyException)
         {
-            http.Response.Headers.RetryAfter = "1";
-            return Problems.Busy("The ledger writer's queue is full. Nothing was stored; retry after the Retry-After delay.");
+            return Problems.LedgerBusy(http, queueFull: true, "The ledger writer's queue is full. Nothing was stored; retry after the Retry-After delay.");
         }
         catch (LedgerUnavailableException)
         {
-            http.Response.Headers.RetryAfter = "5";
-            return Problems.Busy("The ledger could not commit this request. Nothing was stored; retry with the same event_ids.");
+            return Problems.LedgerBusy(http, queueFull: false, "The ledger could not commit this request. Nothing was stored; retry with the same event_ids.");
         }
         catch (LedgerRejectedException ex)
         {

@@ -13,9 +13,17 @@ public static class Problems
 
     public static IResult UnsupportedMediaType(string detail) => Make(415, "Unsupported media type", detail);
 
-    public static IResult Busy(string detail) => Results.Problem(
-        statusCode: 503, title: "Service busy", detail: detail,
-        extensions: new Dictionary<string, object?> { ["retry_after_seconds"] = 1 });
+    /// <summary>
+    /// 503 when the ledger writer could not take the work (its queue is full: retry after 1 s) or
+    /// commit it (the database: retry after 5 s). The Retry-After header and the body say the same delay.
+    /// </summary>
+    public static IResult LedgerBusy(HttpContext http, bool queueFull, string detail)
+    {
+        var seconds = queueFull ? 1 : 5;
+        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Problem(statusCode: 503, title: "Service busy", detail: detail,
+            extensions: new Dictionary<string, object?> { ["retry_after_seconds"] = seconds });
+    }
 
     public static IResult InvalidEvents(IReadOnlyList<IngestError> errors, int status = 400) => Results.Problem(
         statusCode: status,

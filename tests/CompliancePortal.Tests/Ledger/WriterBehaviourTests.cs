@@ -27,6 +27,7 @@ public sealed class WriterBehaviourTests(PostgresFixture postgres)
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.Equal("1", refused.Headers.GetValues("Retry-After").Single());
+        Assert.Equal(1, (await refused.JsonAsync()).GetProperty("retry_after_seconds").GetInt32());
         Assert.Contains("Nothing was stored", await refused.Content.ReadAsStringAsync());
 
         await head.ReleaseAsync();
