@@ -31,32 +31,18 @@ public static class CommunicationsSetup
         @event == EmailArchive.ArchivedEvent && EmailArchive.Locate(eventData) is var (day, sha)
             ? $"/api/v1/communications/emails/{day:yyyy-MM-dd}/{sha}" : null;
 
+    private static readonly SourceUpload Upload = new(LogTypes.Communication, "archive email", "message/rfc822", EmailArchive.MaxMessageBytes, "25 MiB");
+
     /// <summary>POST /api/v1/communications/emails: one raw message as message/rfc822; answers after the ledger entry is committed.</summary>
     private static async Task<IResult> ArchiveEmailAsync(HttpContext http, ApiKeyStore keys, EmailArchive archive)
     {
-        var (key, problem) = await ApiKeyAuthentication.AuthenticateAsync(http, keys);
+        var (key, body, problem) = await Upload.ReadAsync(http, keys);
         if (problem is not null) return problem;
-        if (!key!.LogTypes.Contains(LogTypes.Communication))
-            return Problems.Forbidden($"This API key may not archive email (it needs the {LogTypes.Communication} grant). Nothing was stored.");
-        var mediaType = http.Request.ContentType?.Split(';', 2)[0].Trim();
-        if (!string.Equals(mediaType, "message/rfc822", StringComparison.OrdinalIgnoreCase))
-            return Problems.UnsupportedMediaType("Send the raw message with Content-Type message/rfc822.");
-
-        var tooLarge = $"The message is over the limit of {EmailArchive.MaxMessageBytes} bytes (25 MiB). Nothing was stored.";
-        if (http.Request.ContentLength > EmailArchive.MaxMessageBytes) return Problems.TooLarge(tooLarge);
-        using var body = new MemoryStream();
-        var buffer = new byte[81920];
-        int read;
-        while ((read = await http.Request.Body.ReadAsync(buffer, http.RequestAborted)) > 0)
-        {
-            if (body.Length + read > EmailArchive.MaxMessageBytes) return Problems.TooLarge(tooLarge);
-            body.Write(buffer, 0, read);
-        }
 
         ArchivedEmail archived;
         try
         {
-            archived = await archive.ArchiveAsync(key.Source, body.GetBuffer().AsMemory(0, (int)body.Length), http.RequestAborted);
+            archived = await archive.ArchiveAsync(key!.Source, body, http.RequestAborted);
         }
         catch (InvalidEmailException ex)
         {

@@ -42,29 +42,14 @@ public static class PositionsSetup
             .RequireAuthorization(new AuthorizeAttribute { Roles = UserRoles.RecordReaders });
     }
 
+    private static readonly SourceUpload Upload = new(LogTypes.Position, "submit positions", "application/json", IngestLimits.MaxRequestBytes, "8 MiB");
+
     private static async Task<IResult> SubmitAsync(HttpContext http, ApiKeyStore keys, PositionBook book, IOptions<PositionsOptions> options)
     {
-        var (key, problem) = await ApiKeyAuthentication.AuthenticateAsync(http, keys);
+        var (key, body, problem) = await Upload.ReadAsync(http, keys);
         if (problem is not null) return problem;
-        if (!key!.LogTypes.Contains(LogTypes.Position))
-            return Problems.Forbidden($"This API key may not submit positions (it needs the {LogTypes.Position} grant). Nothing was stored.");
-        var mediaType = http.Request.ContentType?.Split(';', 2)[0].Trim();
-        if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
-            return Problems.UnsupportedMediaType("Send Content-Type application/json.");
-        if (http.Request.ContentLength > IngestLimits.MaxRequestBytes)
-            return Problems.TooLarge($"The request body is over the limit of {IngestLimits.MaxRequestBytes} bytes (8 MiB). Nothing was stored.");
 
-        using var body = new MemoryStream();
-        var buffer = new byte[81920];
-        int read;
-        while ((read = await http.Request.Body.ReadAsync(buffer, http.RequestAborted)) > 0)
-        {
-            if (body.Length + read > IngestLimits.MaxRequestBytes)
-                return Problems.TooLarge($"The request body is over the limit of {IngestLimits.MaxRequestBytes} bytes (8 MiB). Nothing was stored.");
-            body.Write(buffer, 0, read);
-        }
-
-        var (parsed, errors) = PositionParser.Parse(body.GetBuffer().AsMemory(0, (int)body.Length), options.Value.MaxPositions);
+        var (parsed, errors) = PositionParser.Parse(body, options.Value.MaxPositions);
         if (errors.Count > 0)
             return Results.Problem(statusCode: 400, title: "Invalid positions",
                 detail: $"{errors.Count} problem(s) found; nothing was stored.",
@@ -73,7 +58,7 @@ public static class PositionsSetup
                     ["errors"] = errors.Select(e => new Dictionary<string, object?> { ["index"] = e.Index, ["error"] = e.Error }).ToList(),
                 });
 
-        var (receipt, closed) = await book.SubmitAsync(key.Source, parsed!, http.RequestAborted);
+        var (receipt, closed) = await book.SubmitAsync(key!.Source, parsed!, http.RequestAborted);
         if (closed is not null)
             return Results.Problem(statusCode: 409, title: "Day closed", detail: closed + " Nothing was stored.");
         return Results.Ok(new Dictionary<string, object?>
