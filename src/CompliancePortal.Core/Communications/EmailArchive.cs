@@ -110,7 +110,7 @@ public sealed class EmailArchive(IArchiveStore store, LedgerWriter writer, Npgsq
         MimeMessage message;
         try
         {
-            using var stream = new MemoryStream(raw.ToArray(), writable: false);
+            using var stream = Open(raw);
             message = MimeMessage.Load(stream);
         }
         catch (FormatException ex)
@@ -129,7 +129,7 @@ public sealed class EmailArchive(IArchiveStore store, LedgerWriter writer, Npgsq
         {
             try
             {
-                using var upload = new MemoryStream(raw.ToArray(), writable: false);
+                using var upload = Open(raw);
                 await store.PutAsync(key, upload, "message/rfc822", ct: ct);
             }
             catch (ArchiveObjectExistsException)
@@ -141,6 +141,12 @@ public sealed class EmailArchive(IArchiveStore store, LedgerWriter writer, Npgsq
         if (stored != sha256)
             throw new InvalidOperationException($"{key} holds other bytes (sha256 {stored}); nothing was recorded");
     }
+
+    /// <summary>The request's bytes as a read-only stream, without copying them (a message may be 25 MiB).</summary>
+    private static MemoryStream Open(ReadOnlyMemory<byte> raw) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(raw, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(raw.ToArray(), writable: false);
 
     private static object Describe(MimeEntity entity)
     {

@@ -59,11 +59,12 @@ internal sealed class PackageLedgerReads(NpgsqlDataSource db)
         cmd.Parameters.Add(new() { Value = head });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         var messages = new List<(string, string)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);   // a period may hold many thousands of messages
         while (await reader.ReadAsync(ct))
         {
             if (reader.IsDBNull(0) || reader.IsDBNull(1)) continue;
             var (key, sha) = (reader.GetString(0), reader.GetString(1));
-            if (Communications.EmailArchive.IsKeyOf(key, sha) && !messages.Contains((key, sha))) messages.Add((key, sha));
+            if (Communications.EmailArchive.IsKeyOf(key, sha) && seen.Add(key)) messages.Add((key, sha));
         }
         return messages;
     }
