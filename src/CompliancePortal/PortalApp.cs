@@ -74,6 +74,7 @@ public static class PortalApp
         app.MapAccountEndpoints();
         app.MapIngestApi();
         app.MapLedgerApi();
+        app.MapCheckpointApi();
         app.MapPreclearanceApi();
         app.MapMaterialsApi();
         app.MapPositionsApi();

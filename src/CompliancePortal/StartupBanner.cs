@@ -1,3 +1,4 @@
+using CompliancePortal.Core.Ledger.Checkpoints;
 using CompliancePortal.Demo;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -6,7 +7,8 @@ using Microsoft.Extensions.Options;
 namespace CompliancePortal;
 
 /// <summary>Prints where the portal listens and the demo credentials once it is up.</summary>
-internal sealed class StartupBanner(IServer server, IHostApplicationLifetime lifetime, IOptions<DemoOptions> demo, IConfiguration configuration) : IHostedService
+internal sealed class StartupBanner(IServer server, IHostApplicationLifetime lifetime, IOptions<DemoOptions> demo, IConfiguration configuration,
+    NoteSigner checkpointSigner) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -16,6 +18,7 @@ internal sealed class StartupBanner(IServer server, IHostApplicationLifetime lif
             Console.WriteLine();
             Console.WriteLine("==================== CompliancePortal ====================");
             foreach (var address in addresses) Console.WriteLine($"  Portal:        {address}");
+            Console.WriteLine($"  Checkpoint verifier key: {checkpointSigner.Verifier.Encoded}");
             if (configuration.GetValue("Demo:Enabled", true))
             {
                 Console.WriteLine($"  Demo API key:  {demo.Value.ApiKey}   (all log types + verification)");

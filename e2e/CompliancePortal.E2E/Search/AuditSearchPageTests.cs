@@ -1,6 +1,8 @@
 using CompliancePortal.Core.Accounts;
+using CompliancePortal.Core.Ledger.Checkpoints;
 using CompliancePortal.E2E.Infrastructure;
 using CompliancePortal.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace CompliancePortal.E2E.Search;
@@ -23,6 +25,11 @@ public sealed class AuditSearchPageTests(BrowserFixture browser)
               {"timestamp":"2024-10-08T10:40:00.000000Z","log_type":"POSITION","event":"position_opened","trade_id":"TRD-{{run}}-1","asset":"QQQ","quantity":-5,"run":"{{run}}"}
             ]
             """);
+
+        // The checkpoint job signs every 10 s; sign now so the entry page can prove this run's entries.
+        var checkpoints = browser.Portal.Services.GetRequiredService<CheckpointWriter>();
+        await checkpoints.CatchUpAsync();
+        await checkpoints.CheckpointAsync();
 
         await page.GotoInteractiveAsync("/search");
         await page.GetByRole(AriaRole.Button, new() { Name = "Add field filter" }).ClickAsync();
@@ -51,6 +58,7 @@ public sealed class AuditSearchPageTests(BrowserFixture browser)
         await Assertions.Expect(page.GetByTestId("related")).ToContainTextAsync("position_opened");
         await page.GetByTestId("verify-entry").ClickAsync();
         await Assertions.Expect(page.GetByTestId("verify-result")).ToContainTextAsync("Verified");
+        await Assertions.Expect(page.GetByTestId("inclusion-result")).ToContainTextAsync("In the signed checkpoint");
         await page.SaveScreenshotAsync("event-detail.png");
 
         Assert.Empty(errors);

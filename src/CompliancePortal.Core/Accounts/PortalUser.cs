@@ -51,4 +51,7 @@ public static class UserRoles
 
     /// <summary>Who may run a full-chain verification from the portal.</summary>
     public const string Verifiers = $"{ComplianceOfficer},{Admin}";
+
+    /// <summary>Who may read checkpoints and Merkle proofs (hashes only, no record content).</summary>
+    public const string ProofReaders = $"{ComplianceOfficer},{Auditor},{Admin}";
 }

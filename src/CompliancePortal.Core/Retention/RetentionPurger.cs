@@ -187,8 +187,8 @@ public sealed class RetentionPurger(PortalConnections connections, DailyArchive 
         await using var cmd = new NpgsqlCommand(
             """
             WITH t AS (
-                INSERT INTO ledger_tombstones (seq, log_type, created_at, previous_hash, current_hash, archive_key)
-                SELECT seq, log_type, created_at, previous_hash, current_hash, $4 FROM audit_log
+                INSERT INTO ledger_tombstones (seq, log_type, created_at, previous_hash, current_hash, archive_key, leaf_hash)
+                SELECT seq, log_type, created_at, previous_hash, current_hash, $4, sha256('\x00'::bytea || canonical) FROM audit_log
                 WHERE created_at >= $1 AND created_at < $2 AND log_type = $3
                 RETURNING seq)
             SELECT count(*), min(seq), max(seq) FROM t

@@ -30,6 +30,7 @@ public static class PortalContestant
             $"--ConnectionStrings:PortalOwner={database.Owner}",
             "--Urls=http://127.0.0.1:0",
             "--Demo:Enabled=false",
+            $"--Checkpoints:SigningKey={CompliancePortal.Core.Ledger.Checkpoints.NoteSigner.Generate("bench.localhost/ledger")}",
             "--FileLog:Enabled=true",
             $"--FileLog:Folder={fileLogFolder}",
             "--Logging:LogLevel:Default=Warning",

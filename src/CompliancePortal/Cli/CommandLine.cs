@@ -1,6 +1,9 @@
 using System.Text.Json;
+using CompliancePortal.Archive;
 using CompliancePortal.Core.Ledger;
+using CompliancePortal.Core.Ledger.Checkpoints;
 using CompliancePortal.Database;
+using CompliancePortal.Ledger;
 using Npgsql;
 
 namespace CompliancePortal.Cli;
@@ -8,16 +11,21 @@ namespace CompliancePortal.Cli;
 /// <summary>
 /// The portal's command-line verbs:
 ///   verify                      recompute the whole chain; exit code 0 intact, 2 broken
+///   verify --against-archive [--verifier-key KEY]
+///                               also hold the ledger to every archived checkpoint and day manifest
+///                               (checked with KEY, else the configured signing key's verifier)
 ///   bench ingest --events N     the ingest benchmark (see README)
 ///   restore --database NAME [--backup KEY]
 ///                               restore a backup (default: the newest) into a new database and verify its ledger;
 ///                               exit code 0 verified, 2 not
 ///   archive-lifecycle           apply the storage tiers to the S3 archive bucket (see README)
+///   checkpoint-key --name NAME  make a checkpoint signing key: prints the private key (for
+///                               Checkpoints:SigningKey or its file) and the verifier key to publish
 /// Configuration (appsettings.json, --ConnectionStrings:Portal=...) is read as for the portal.
 /// </summary>
 public static class CommandLine
 {
-    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "verify" or "bench" or "restore" or "archive-lifecycle";
+    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "verify" or "bench" or "restore" or "archive-lifecycle" or "checkpoint-key";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -29,23 +37,36 @@ public static class CommandLine
             .Build();
         return args[0] switch
         {
-            "verify" => await VerifyAsync(configuration),
+            "verify" => await VerifyAsync(configuration, args[1..]),
             "bench" => await Bench.RunAsync(args[1..], configuration),
             "restore" => await RestoreCommand.RunAsync(args[1..], configuration),
             "archive-lifecycle" => await ArchiveLifecycleCommand.RunAsync(configuration, Console.Out),
+            "checkpoint-key" => CheckpointKeyCommand.Run(args[1..], Console.Out, Console.Error),
             _ => 64,
         };
     }
 
-    private static async Task<int> VerifyAsync(IConfiguration configuration)
+    private static async Task<int> VerifyAsync(IConfiguration configuration, string[] args)
     {
-        var (connections, embedded) = await DatabaseSetup.ResolveConnectionsAsync(configuration, Directory.GetCurrentDirectory());
+        var againstArchive = args.Contains("--against-archive");
+        var keyAt = Array.IndexOf(args, "--verifier-key");
+        var root = Directory.GetCurrentDirectory();
+        var (connections, embedded) = await DatabaseSetup.ResolveConnectionsAsync(configuration, root);
         try
         {
             await using var db = NpgsqlDataSource.Create(connections.App);
             var result = await LedgerVerifier.VerifyAsync(db);
-            Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
-            return result.Intact ? 0 : 2;
+            var print = new JsonSerializerOptions { WriteIndented = true };
+            Console.WriteLine(JsonSerializer.Serialize(result, print));
+            if (!againstArchive) return result.Intact ? 0 : 2;
+
+            var verifier = keyAt >= 0 && keyAt + 1 < args.Length
+                ? NoteVerifier.Parse(args[keyAt + 1])
+                : CheckpointSetup.LoadSigner(configuration.GetSection(CheckpointOptions.Section).Get<CheckpointOptions>() ?? new CheckpointOptions(),
+                    root, embedded is not null).Verifier;
+            var audit = await new CheckpointAudit(db, ArchiveSetup.Create(configuration, root), verifier).RunAsync();
+            Console.WriteLine(JsonSerializer.Serialize(audit, print));
+            return result.Intact && audit.Consistent ? 0 : 2;
         }
         finally
         {

@@ -10,7 +10,12 @@ public sealed record IngestReceipt(
     [property: JsonPropertyName("seq")] long Seq,
     [property: JsonPropertyName("hash")] string Hash,
     [property: JsonPropertyName("event_id")] string? EventId,
-    [property: JsonPropertyName("duplicate"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Duplicate);
+    [property: JsonPropertyName("duplicate"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Duplicate)
+{
+    /// <summary>The entry's leaf in the ledger's Merkle tree: GET /api/v1/ledger/proof/inclusion?seq= proves it against a checkpoint.</summary>
+    [JsonPropertyName("leaf_index")]
+    public long LeafIndex => Seq - 1;
+}
 
 public sealed record IngestResponse(
     [property: JsonPropertyName("accepted")] int Accepted,

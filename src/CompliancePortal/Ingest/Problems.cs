@@ -5,6 +5,10 @@ namespace CompliancePortal.Ingest;
 /// <summary>RFC 7807 problem responses used by the public API, each with a plain message.</summary>
 public static class Problems
 {
+    public static IResult BadRequest(string detail) => Make(400, "Bad request", detail);
+
+    public static IResult NotFound(string detail) => Make(404, "Not found", detail);
+
     public static IResult Unauthorized(string detail) => Make(401, "Unauthorized", detail);
 
     public static IResult Forbidden(string detail) => Make(403, "Forbidden", detail);

@@ -1,3 +1,4 @@
+using CompliancePortal.Ledger;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Database;
 using CompliancePortal.Database;
@@ -89,6 +90,7 @@ internal sealed class RecurringJobsRegistration(JobsOptions options, IRecurringJ
         new Dictionary<string, Action<IRecurringJobManager, string>>
         {
             ["ledger-verification"] = (m, cron) => m.AddOrUpdate<LedgerVerificationJob>("ledger-verification", j => j.RunAsync(CancellationToken.None), cron),
+            ["checkpoint-audit"] = (m, cron) => m.AddOrUpdate<CheckpointAuditJob>("checkpoint-audit", j => j.RunAsync(CancellationToken.None), cron),
             ["partition-maintenance"] = (m, cron) => m.AddOrUpdate<PartitionMaintenanceJob>("partition-maintenance", j => j.RunAsync(CancellationToken.None), cron),
             ["preclearance-expiry"] = (m, cron) => m.AddOrUpdate<PreclearanceExpiryJob>("preclearance-expiry", j => j.RunAsync(CancellationToken.None), cron),
             ["daily-archive"] = (m, cron) => m.AddOrUpdate<DailyArchiveJob>("daily-archive", j => j.RunAsync(CancellationToken.None), cron),

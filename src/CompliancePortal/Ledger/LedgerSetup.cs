@@ -14,6 +14,7 @@ public static class LedgerSetup
                 "Ledger limits must be positive")
             .ValidateOnStart();
         builder.Services.AddSingleton<LedgerCommitSignal>();
+        builder.AddCheckpoints();
         builder.Services.AddSingleton<LedgerWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LedgerWriter>());
 

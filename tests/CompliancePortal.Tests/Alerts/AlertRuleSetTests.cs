@@ -17,7 +17,8 @@ public sealed class AlertRuleSetTests
     public void ShippedFile_HoldsTheSeedsEventRules()
     {
         Assert.Equal(
-            ["trading_halted:critical:immediate", "execution_failure:critical:5_minutes", "repeated_errors:critical:15_minutes", "high_slippage:high:30_minutes",
+            ["trading_halted:critical:immediate", "execution_failure:critical:5_minutes", "repeated_errors:critical:15_minutes",
+             "ledger_contradicts_checkpoint:critical:immediate", "high_slippage:high:30_minutes",
              "position_limit_breach:high:15_minutes", "slow_api:medium:1_hour", "daily_summary:low:eod"],
             Shipped.Rules.Select(r => $"{r.Name}:{r.Severity}:{r.ResponseTime}"));
         Assert.Equal(["pagerduty", "sms", "phone"], Shipped.Rules[0].Notification);

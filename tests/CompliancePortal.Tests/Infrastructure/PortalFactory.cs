@@ -29,6 +29,7 @@ public sealed class PortalFactory(TestDatabase database, Action<IWebHostBuilder>
         // No Hangfire server per test host (jobs are run directly by the tests that need them).
         builder.UseSetting("Jobs:Server", "false");
         builder.UseSetting("Demo:ApiKey", ApiKey);
+        builder.UseSetting("Checkpoints:SigningKey", TestSigningKey.Private);
         builder.UseSetting("FileLog:Folder", FileLogFolder);
         builder.UseSetting("Archive:Folder", ArchiveFolder);
         builder.UseSetting("Urls", "http://127.0.0.1:0");

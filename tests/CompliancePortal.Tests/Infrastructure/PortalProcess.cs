@@ -30,6 +30,7 @@ public sealed class PortalProcess : IAsyncDisposable
             $"--ConnectionStrings:Portal={db.Connections.App}",
             $"--ConnectionStrings:PortalOwner={db.Connections.Owner}",
             "--Demo:Enabled=false",
+            $"--Checkpoints:SigningKey={TestSigningKey.Private}",
             $"--FileLog:Folder={fileLogFolder}",
             $"--contentRoot={RepositoryRoot.Path}",
         ]);

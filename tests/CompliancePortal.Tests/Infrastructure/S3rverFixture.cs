@@ -11,6 +11,9 @@ namespace CompliancePortal.Tests.Infrastructure;
 public sealed class S3rverFixture : IAsyncLifetime
 {
     private const string Version = "3.7.1";
+
+    // Test classes run in parallel: two installs into one folder fail with npm's ENOTEMPTY.
+    private static readonly SemaphoreSlim InstallLock = new(1, 1);
     private Process? _server;
     private string _data = "";
 
@@ -20,8 +23,22 @@ public sealed class S3rverFixture : IAsyncLifetime
     {
         var tools = Path.Combine(RepositoryRoot.Path, ".data", "tools");
         var bin = Path.Combine(tools, "node_modules", "s3rver", "bin", "s3rver.js");
-        if (!File.Exists(bin))
-            await RunAsync("npm", ["install", "--prefix", tools, $"s3rver@{Version}", "--no-audit", "--no-fund", "--loglevel=error"]);
+        await InstallLock.WaitAsync();
+        try
+        {
+            // The marker is written only after npm finished: an interrupted install leaves s3rver.js
+            // without its dependencies, and npm install then repairs it.
+            var installed = Path.Combine(tools, $"s3rver-{Version}.installed");
+            if (!File.Exists(bin) || !File.Exists(installed))
+            {
+                await RunAsync("npm", ["install", "--prefix", tools, $"s3rver@{Version}", "--no-audit", "--no-fund", "--loglevel=error"]);
+                await File.WriteAllTextAsync(installed, DateTime.UtcNow.ToString("O"));
+            }
+        }
+        finally
+        {
+            InstallLock.Release();
+        }
 
         _data = Path.Combine(Path.GetTempPath(), "cp-s3rver-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(_data);

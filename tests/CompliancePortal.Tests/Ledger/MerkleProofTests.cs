@@ -9,56 +9,8 @@ namespace CompliancePortal.Tests.Ledger;
 /// </summary>
 public sealed class MerkleProofTests
 {
-    private static class Reference
-    {
-        public static byte[] Leaf(byte[] data) => SHA256.HashData([0x00, .. data]);
-
-        public static byte[] Node(byte[] l, byte[] r) => SHA256.HashData([0x01, .. l, .. r]);
-
-        private static int K(int n)
-        {
-            var k = 1;
-            while (k * 2 < n) k *= 2;
-            return k;
-        }
-
-        public static byte[] Mth(List<byte[]> d) => d.Count switch
-        {
-            0 => SHA256.HashData(Array.Empty<byte>()),
-            1 => d[0],
-            _ => Node(Mth(d[..K(d.Count)]), Mth(d[K(d.Count)..])),
-        };
-
-        public static List<byte[]> Path(int m, List<byte[]> d)
-        {
-            if (d.Count <= 1) return [];
-            var k = K(d.Count);
-            return m < k ? [.. Path(m, d[..k]), Mth(d[k..])] : [.. Path(m - k, d[k..]), Mth(d[..k])];
-        }
-
-        public static List<byte[]> Proof(int m, List<byte[]> d) => SubProof(m, d, true);
-
-        private static List<byte[]> SubProof(int m, List<byte[]> d, bool b)
-        {
-            if (m == d.Count) return b ? [] : [Mth(d)];
-            var k = K(d.Count);
-            return m <= k ? [.. SubProof(m, d[..k], b), Mth(d[k..])] : [.. SubProof(m - k, d[k..], false), Mth(d[..k])];
-        }
-
-        /// <summary>The root an inclusion path leads to, rebuilt by the recursion rather than RFC 9162's bit walk.</summary>
-        public static byte[]? RootFromPath(int m, int n, byte[] leaf, List<byte[]> path)
-        {
-            if (n == 1) return path.Count == 0 ? leaf : null;
-            if (path.Count == 0) return null;
-            var k = K(n);
-            var rest = path[..^1];
-            var inner = m < k ? RootFromPath(m, k, leaf, rest) : RootFromPath(m - k, n - k, leaf, rest);
-            return inner is null ? null : m < k ? Node(inner, path[^1]) : Node(path[^1], inner);
-        }
-    }
-
     private static List<byte[]> Leaves(int count, int seed) =>
-        [.. Enumerable.Range(0, count).Select(i => Reference.Leaf(BitConverter.GetBytes(seed * 1_000_003L + i)))];
+        [.. Enumerable.Range(0, count).Select(i => MerkleReference.Leaf(BitConverter.GetBytes(seed * 1_000_003L + i)))];
 
     /// <summary>Tiles as the database stores them, grown through the frontier in uneven batches.</summary>
     private static (MerkleTiles Tiles, MerkleFrontier Frontier) Grow(List<byte[]> leaves, Random random)
@@ -90,9 +42,9 @@ public sealed class MerkleProofTests
         var leaves = Leaves(5000, 1);
         var (tiles, frontier) = Grow(leaves, random);
 
-        Assert.Equal(Reference.Mth(leaves), frontier.Root());
+        Assert.Equal(MerkleReference.Mth(leaves), frontier.Root());
         foreach (var size in Sizes(random))
-            Assert.Equal(Reference.Mth(leaves[..size]), tiles.Root(size));
+            Assert.Equal(MerkleReference.Mth(leaves[..size]), tiles.Root(size));
         Assert.Equal(SHA256.HashData(Array.Empty<byte>()), tiles.Root(0));
     }
 
@@ -104,19 +56,19 @@ public sealed class MerkleProofTests
         var (tiles, _) = Grow(leaves, random);
         foreach (var size in Sizes(random))
         {
-            var root = Reference.Mth(leaves[..size]);
+            var root = MerkleReference.Mth(leaves[..size]);
             foreach (var index in new[] { 0, size - 1, random.Next(size), random.Next(size) })
             {
                 var proof = tiles.Hashes(MerkleProofs.InclusionPath(index, size));
-                Assert.Equal(Reference.Path(index, leaves[..size]), proof);
+                Assert.Equal(MerkleReference.Path(index, leaves[..size]), proof);
                 Assert.True(MerkleProofs.VerifyInclusion(index, size, leaves[index], proof, root), $"leaf {index} of {size}");
-                Assert.Equal(root, Reference.RootFromPath(index, size, leaves[index], proof));
+                Assert.Equal(root, MerkleReference.RootFromPath(index, size, leaves[index], proof));
 
-                var otherLeaf = Reference.Leaf([1, 2, 3]);
+                var otherLeaf = MerkleReference.Leaf([1, 2, 3]);
                 Assert.False(MerkleProofs.VerifyInclusion(index, size, otherLeaf, proof, root));
                 if (size < leaves.Count)
-                    Assert.False(MerkleProofs.VerifyInclusion(index, size + 1, leaves[index], proof, Reference.Mth(leaves[..(size + 1)])));
-                Assert.False(MerkleProofs.VerifyInclusion(index, size, leaves[index], proof, Reference.Leaf([9])));
+                    Assert.False(MerkleProofs.VerifyInclusion(index, size + 1, leaves[index], proof, MerkleReference.Mth(leaves[..(size + 1)])));
+                Assert.False(MerkleProofs.VerifyInclusion(index, size, leaves[index], proof, MerkleReference.Leaf([9])));
                 if (size > 1)
                 {
                     Assert.False(MerkleProofs.VerifyInclusion((index + 1) % size, size, leaves[index], proof, root));
@@ -137,20 +89,20 @@ public sealed class MerkleProofTests
         var (tiles, _) = Grow(leaves, random);
         foreach (var second in Sizes(random))
         {
-            var secondRoot = Reference.Mth(leaves[..second]);
+            var secondRoot = MerkleReference.Mth(leaves[..second]);
             foreach (var first in new[] { 1, second, second / 2 + 1, random.Next(1, second + 1), random.Next(1, second + 1) }.Distinct())
             {
-                var firstRoot = Reference.Mth(leaves[..first]);
+                var firstRoot = MerkleReference.Mth(leaves[..first]);
                 var proof = tiles.Hashes(MerkleProofs.ConsistencyPath(first, second));
-                Assert.Equal(Reference.Proof(first, leaves[..second]), proof);
+                Assert.Equal(MerkleReference.Proof(first, leaves[..second]), proof);
                 Assert.True(MerkleProofs.VerifyConsistency(first, second, firstRoot, secondRoot, proof), $"{first} -> {second}");
                 if (first == second) continue;
 
                 // A rewritten old leaf gives the old tree another root: the proof no longer joins them.
                 var rewritten = leaves[..first].ToList();
-                rewritten[random.Next(first)] = Reference.Leaf([7]);
-                Assert.False(MerkleProofs.VerifyConsistency(first, second, Reference.Mth(rewritten), secondRoot, proof));
-                Assert.False(MerkleProofs.VerifyConsistency(first, second, firstRoot, Reference.Leaf([8]), proof));
+                rewritten[random.Next(first)] = MerkleReference.Leaf([7]);
+                Assert.False(MerkleProofs.VerifyConsistency(first, second, MerkleReference.Mth(rewritten), secondRoot, proof));
+                Assert.False(MerkleProofs.VerifyConsistency(first, second, firstRoot, MerkleReference.Leaf([8]), proof));
                 if (first > 1) Assert.False(MerkleProofs.VerifyConsistency(first - 1, second, firstRoot, secondRoot, proof));
                 var changed = proof.Select(h => (byte[])h.Clone()).ToList();
                 changed[random.Next(changed.Count)][random.Next(32)] ^= 0x80;
@@ -167,7 +119,7 @@ public sealed class MerkleProofTests
         foreach (var leaf in leaves) frontier.Append(leaf);
         var stored = frontier.TakeChanged().ToDictionary(t => t.Key, t => t.Hashes);
 
-        Assert.Equal(Reference.Mth(leaves), MerkleFrontier.Resume(300, stored).Root());
+        Assert.Equal(MerkleReference.Mth(leaves), MerkleFrontier.Resume(300, stored).Root());
         stored[new TileKey(0, 1)] = stored[new TileKey(0, 1)][..(32 * 10)];
         var error = Assert.Throws<InvalidOperationException>(() => MerkleFrontier.Resume(300, stored));
         Assert.Contains("tile 0/1", error.Message);

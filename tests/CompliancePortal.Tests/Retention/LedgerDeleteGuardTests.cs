@@ -24,8 +24,8 @@ public sealed class LedgerDeleteGuardTests(PostgresFixture postgres) : Retention
 
         await FailsAsync(Db.Connections.App, purge + "DELETE FROM audit_log WHERE log_type = 'SYSTEM'");
         await FailsAsync(Db.Connections.App, purge + "TRUNCATE audit_log");
-        await FailsAsync(Db.Connections.App, "INSERT INTO ledger_tombstones (seq, log_type, created_at, previous_hash, current_hash, archive_key) " +
-            $"SELECT seq, log_type, created_at, previous_hash, current_hash, 'x' FROM audit_log WHERE seq = {seqs[0]}");
+        await FailsAsync(Db.Connections.App, "INSERT INTO ledger_tombstones (seq, log_type, created_at, previous_hash, current_hash, archive_key, leaf_hash) " +
+            $"SELECT seq, log_type, created_at, previous_hash, current_hash, 'x', sha256('\\x00'::bytea || canonical) FROM audit_log WHERE seq = {seqs[0]}");
         await FailsAsync(Db.Connections.App, "DELETE FROM legal_holds");
 
         Assert.Equal(seqs, await StoredSeqsAsync());
@@ -35,8 +35,8 @@ public sealed class LedgerDeleteGuardTests(PostgresFixture postgres) : Retention
     public async Task Delete_AsTheOwner_NeedsThePurgeSettingAndATombstoneForEachRow()
     {
         var seqs = await AppendOnDayAsync(Today.AddDays(-100), ApiCall(1), ApiCall(2));
-        const string tombstoneFirst = "INSERT INTO ledger_tombstones (seq, log_type, created_at, previous_hash, current_hash, archive_key) " +
-            "SELECT seq, log_type, created_at, previous_hash, current_hash, 'x' FROM audit_log WHERE seq = {0}; ";
+        const string tombstoneFirst = "INSERT INTO ledger_tombstones (seq, log_type, created_at, previous_hash, current_hash, archive_key, leaf_hash) " +
+            "SELECT seq, log_type, created_at, previous_hash, current_hash, 'x', sha256('\\x00'::bytea || canonical) FROM audit_log WHERE seq = {0}; ";
 
         var noSetting = await FailsAsync(Db.Connections.Owner, string.Format(tombstoneFirst, seqs[0]) + $"DELETE FROM audit_log WHERE seq = {seqs[0]}");
         Assert.Contains("append-only", noSetting.MessageText);
@@ -44,9 +44,12 @@ public sealed class LedgerDeleteGuardTests(PostgresFixture postgres) : Retention
         var missing = await FailsAsync(Db.Connections.Owner, "SELECT set_config('compliance.retention_purge', 'on', true); " +
             string.Format(tombstoneFirst, seqs[0]) + "DELETE FROM audit_log WHERE log_type = 'SYSTEM'");
         Assert.Contains("append-only", missing.MessageText);
-        var forged = await FailsAsync(Db.Connections.Owner, "INSERT INTO ledger_tombstones (seq, log_type, created_at, previous_hash, current_hash, archive_key) " +
-            $"SELECT seq, log_type, created_at, previous_hash, repeat('c', 64), 'x' FROM audit_log WHERE seq = {seqs[0]}");
+        var forged = await FailsAsync(Db.Connections.Owner, "INSERT INTO ledger_tombstones (seq, log_type, created_at, previous_hash, current_hash, archive_key, leaf_hash) " +
+            $"SELECT seq, log_type, created_at, previous_hash, repeat('c', 64), 'x', sha256('\\x00'::bytea || canonical) FROM audit_log WHERE seq = {seqs[0]}");
         Assert.Contains("tombstone must copy", forged.MessageText);
+        var forgedLeaf = await FailsAsync(Db.Connections.Owner, "INSERT INTO ledger_tombstones (seq, log_type, created_at, previous_hash, current_hash, archive_key, leaf_hash) " +
+            $"SELECT seq, log_type, created_at, previous_hash, current_hash, 'x', sha256(canonical) FROM audit_log WHERE seq = {seqs[0]}");
+        Assert.Contains("leaf hash", forgedLeaf.MessageText);
         // Tombstones themselves are append-only (a row to update exists inside this transaction).
         await FailsAsync(Db.Connections.Owner, string.Format(tombstoneFirst, seqs[0]) + "UPDATE ledger_tombstones SET archive_key = 'y'");
 
@@ -64,8 +67,8 @@ public sealed class LedgerDeleteGuardTests(PostgresFixture postgres) : Retention
         await using var tx = await connection.BeginTransactionAsync();
         await using var cmd = new NpgsqlCommand(
             "SELECT set_config('compliance.retention_purge', 'on', true); " +
-            "INSERT INTO ledger_tombstones (seq, log_type, created_at, previous_hash, current_hash, archive_key) " +
-            "SELECT seq, log_type, created_at, previous_hash, current_hash, 'x' FROM audit_log WHERE log_type = 'SYSTEM'; " +
+            "INSERT INTO ledger_tombstones (seq, log_type, created_at, previous_hash, current_hash, archive_key, leaf_hash) " +
+            "SELECT seq, log_type, created_at, previous_hash, current_hash, 'x', sha256('\\x00'::bytea || canonical) FROM audit_log WHERE log_type = 'SYSTEM'; " +
             "DELETE FROM audit_log WHERE log_type = 'SYSTEM'", connection);
         await cmd.ExecuteNonQueryAsync();
         await tx.CommitAsync();

@@ -1,0 +1,31 @@
+namespace CompliancePortal.Core.Ledger.Checkpoints;
+
+/// <summary>Settings of the Merkle tree builder and the signed checkpoints (section Checkpoints).</summary>
+public sealed class CheckpointOptions
+{
+    public const string Section = "Checkpoints";
+
+    /// <summary>How often a checkpoint is signed when the tree grew (also once at shutdown).</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the tree follows the ledger when no commit wakes it.</summary>
+    public TimeSpan TreeInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Most entries one tree transaction appends.</summary>
+    public int TreeBatchLeaves { get; set; } = 50_000;
+
+    /// <summary>The signing key's text (PRIVATE+KEY+name+id+key), e.g. from the environment as Checkpoints__SigningKey.</summary>
+    public string? SigningKey { get; set; }
+
+    /// <summary>A file holding the signing key's text. On the embedded default it is made at first start when missing.</summary>
+    public string? SigningKeyFile { get; set; }
+
+    /// <summary>The key name (and so the checkpoints' origin line) a generated key gets.</summary>
+    public string KeyName { get; set; } = "localhost/compliance-portal";
+
+    public string? Problem() =>
+        Interval <= TimeSpan.Zero ? "Checkpoints:Interval must be positive"
+        : TreeInterval <= TimeSpan.Zero ? "Checkpoints:TreeInterval must be positive"
+        : TreeBatchLeaves <= 0 ? "Checkpoints:TreeBatchLeaves must be positive"
+        : null;
+}

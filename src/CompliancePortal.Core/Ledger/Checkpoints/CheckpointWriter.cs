@@ -1,0 +1,147 @@
+using System.Text;
+using CompliancePortal.Core.Archive;
+using CompliancePortal.Core.Ledger.Merkle;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CompliancePortal.Core.Ledger.Checkpoints;
+
+/// <summary>A checkpoint as stored: its signed note and where the archive store keeps a copy.</summary>
+public sealed record StoredCheckpoint(long TreeSize, byte[] RootHash, string Note, DateTimeOffset SignedAt, string ArchiveKey);
+
+/// <summary>
+/// Keeps the Merkle tree level with the ledger (woken by commits, at least every
+/// <see cref="CheckpointOptions.TreeInterval"/>) and every <see cref="CheckpointOptions.Interval"/>
+/// signs a checkpoint of the tree when it grew, and once more at shutdown. A checkpoint goes to
+/// the archive store (under checkpoints/, Object Lock where the bucket has it) before it is
+/// recorded in the database, so every recorded checkpoint is also anchored outside it.
+/// </summary>
+public sealed class CheckpointWriter(
+    NpgsqlDataSource dataSource,
+    NoteSigner signer,
+    IArchiveStore archive,
+    LedgerCommitSignal committed,
+    IOptions<CheckpointOptions> options,
+    TimeProvider time,
+    ILogger<CheckpointWriter> logger) : BackgroundService
+{
+    public const string ArchivePrefix = "checkpoints/";
+
+    /// <summary>The archive key of the checkpoint of a tree size: zero-padded so keys sort by size.</summary>
+    public static string ArchiveKey(long treeSize) => ArchiveKeys.Check($"{ArchivePrefix}{treeSize:D20}.note");
+
+    private readonly CheckpointOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var inbox = committed.Follow();
+        var nextCheckpoint = time.GetUtcNow() + _options.Interval;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await CatchUpAsync(stoppingToken);
+                if (time.GetUtcNow() >= nextCheckpoint)
+                {
+                    await CheckpointAsync(stoppingToken);
+                    nextCheckpoint = time.GetUtcNow() + _options.Interval;
+                }
+                var untilCheckpoint = nextCheckpoint - time.GetUtcNow();
+                await inbox.TakeAsync(untilCheckpoint < _options.TreeInterval ? untilCheckpoint : _options.TreeInterval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                // The database or the archive store may be away for a while: keep trying, never stop the portal.
+                logger.LogError(ex, "The Merkle tree or its checkpoint could not be brought up to date; trying again");
+                try { await Task.Delay(_options.TreeInterval, stoppingToken); }
+                catch (OperationCanceledException) { break; }
+            }
+        }
+
+        // The last checkpoint covers everything the writer committed before it stopped.
+        try
+        {
+            using var shutdown = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await CatchUpAsync(shutdown.Token);
+            await CheckpointAsync(shutdown.Token);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "No checkpoint could be written at shutdown");
+        }
+    }
+
+    /// <summary>Extends the tree until it is level with the ledger's head.</summary>
+    public async Task<TreeHead> CatchUpAsync(CancellationToken ct = default)
+    {
+        while (true)
+        {
+            var before = await ReadTreeAsync(ct);
+            var after = await LedgerTree.ExtendAsync(dataSource, _options.TreeBatchLeaves, ct);
+            if (after.Size - before.Size < _options.TreeBatchLeaves) return after;
+        }
+    }
+
+    private async Task<TreeHead> ReadTreeAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await LedgerTree.ReadHeadAsync(connection, ct);
+    }
+
+    /// <summary>Signs, archives and records a checkpoint of the tree as it is now; null when the newest one already covers it.</summary>
+    public async Task<StoredCheckpoint?> CheckpointAsync(CancellationToken ct = default)
+    {
+        var tree = await ReadTreeAsync(ct);
+        if (tree.Size == 0) return null;
+        if (await LatestAsync(dataSource, ct) is { } latest && latest.TreeSize >= tree.Size) return null;
+
+        var note = SignedNote.Sign(new Checkpoint(signer.Name, tree.Size, tree.Root).Text, signer);
+        var key = ArchiveKey(tree.Size);
+        var bytes = Encoding.UTF8.GetBytes(note);
+        try
+        {
+            await archive.PutAsync(key, new MemoryStream(bytes), "text/plain; charset=utf-8", ct: ct);
+        }
+        catch (ArchiveObjectExistsException)
+        {
+            // Another instance signed this size first; Ed25519 is deterministic, so the same key
+            // gives the same note. Anything else there contradicts this tree.
+            await using var existing = await archive.OpenReadAsync(key, ct);
+            using var copy = new MemoryStream();
+            if (existing is not null) await existing.CopyToAsync(copy, ct);
+            if (!copy.ToArray().AsSpan().SequenceEqual(bytes))
+                throw new InvalidOperationException($"the archived checkpoint {key} differs from the tree's checkpoint of size {tree.Size}");
+        }
+
+        var stored = new StoredCheckpoint(tree.Size, tree.Root, note, time.GetUtcNow(), key);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var insert = new NpgsqlCommand(
+            "INSERT INTO ledger_checkpoints (tree_size, root_hash, note, signed_at, archive_key) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tree_size) DO NOTHING",
+            connection);
+        insert.Parameters.Add(new() { Value = stored.TreeSize });
+        insert.Parameters.Add(new() { Value = stored.RootHash });
+        insert.Parameters.Add(new() { Value = stored.Note });
+        insert.Parameters.Add(new() { Value = stored.SignedAt });
+        insert.Parameters.Add(new() { Value = stored.ArchiveKey });
+        await insert.ExecuteNonQueryAsync(ct);
+        logger.LogDebug("Checkpoint of {Size} entries signed", tree.Size);
+        return stored;
+    }
+
+    public static async Task<StoredCheckpoint?> LatestAsync(NpgsqlDataSource dataSource, CancellationToken ct = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var cmd = new NpgsqlCommand(
+            "SELECT tree_size, root_hash, note, signed_at, archive_key FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1", connection);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct)
+            ? new StoredCheckpoint(reader.GetInt64(0), (byte[])reader[1], reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4))
+            : null;
+    }
+}
