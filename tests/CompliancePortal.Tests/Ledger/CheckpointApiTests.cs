@@ -26,16 +26,7 @@ public sealed class CheckpointApiTests(PostgresFixture postgres) : PortalTest(po
 
     private async Task<long> HeadAsync() => (long)(await Db.ScalarAsync("SELECT seq FROM ledger_head"))!;
 
-    private async Task<List<byte[]>> StoredLeavesAsync()
-    {
-        var leaves = new List<byte[]>();
-        await using var connection = new NpgsqlConnection(Db.Admin);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT canonical FROM audit_log ORDER BY seq", connection);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync()) leaves.Add(MerkleReference.Leaf((byte[])reader[0]));
-        return leaves;
-    }
+    private Task<List<byte[]>> StoredLeavesAsync() => MerkleReference.StoredLeavesAsync(Db);
 
     /// <summary>Brings the tree level with the ledger and signs a checkpoint now (the background writer does both on its own timers).</summary>
     private async Task<Checkpoint> CheckpointNowAsync()

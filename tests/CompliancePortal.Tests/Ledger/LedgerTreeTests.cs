@@ -32,17 +32,7 @@ public sealed class LedgerTreeTests(PostgresFixture postgres) : IAsyncLifetime
         await tx.CommitAsync();
     }
 
-    /// <summary>The leaves as an examiner computes them: SHA-256(0x00 ‖ canonical) of every stored entry in seq order.</summary>
-    private async Task<List<byte[]>> StoredLeavesAsync()
-    {
-        var leaves = new List<byte[]>();
-        await using var connection = new NpgsqlConnection(_db.Admin);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT canonical FROM audit_log ORDER BY seq", connection);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync()) leaves.Add(MerkleReference.Leaf((byte[])reader[0]));
-        return leaves;
-    }
+    private Task<List<byte[]>> StoredLeavesAsync() => MerkleReference.StoredLeavesAsync(_db);
 
     [Fact]
     public async Task Extend_InBatchesAsTheLedgerGrows_GivesTheRootOfEveryStoredLeafAndProofsForEarlierSizes()

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using CompliancePortal.Tests.Infrastructure;
+using Npgsql;
 
 namespace CompliancePortal.Tests.Ledger;
 
@@ -48,5 +50,17 @@ internal static class MerkleReference
         var rest = path[..^1];
         var inner = m < k ? RootFromPath(m, k, leaf, rest) : RootFromPath(m - k, n - k, leaf, rest);
         return inner is null ? null : m < k ? Node(inner, path[^1]) : Node(path[^1], inner);
+    }
+
+    /// <summary>The leaves as an examiner computes them: SHA-256(0x00 ‖ canonical) of every stored entry in seq order.</summary>
+    public static async Task<List<byte[]>> StoredLeavesAsync(TestDatabase db)
+    {
+        var leaves = new List<byte[]>();
+        await using var connection = new NpgsqlConnection(db.Admin);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT canonical FROM audit_log ORDER BY seq", connection);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) leaves.Add(Leaf((byte[])reader[0]));
+        return leaves;
     }
 }

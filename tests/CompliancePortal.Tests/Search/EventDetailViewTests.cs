@@ -75,6 +75,24 @@ public sealed class EventDetailViewTests
     }
 
     [Fact]
+    public async Task Render_WithInclusion_ShowsWhetherTheSignedCheckpointHoldsTheEntry()
+    {
+        await using var ctx = PortalBunit.NewContext();
+        var included = new CompliancePortal.Core.Ledger.Checkpoints.EntryInclusion(true, 100, 7, new string('a', 64), "included in the checkpoint of 100 entries signed by x (7 proof hashes)");
+
+        var cut = ctx.Render<EventDetailView>(p => p.Add(v => v.Detail, Detail()));
+        Assert.Empty(cut.FindAll("[data-testid=inclusion-result]"));
+        cut.Render(p => p.Add(v => v.Inclusion, included));
+        Assert.Contains("In the signed checkpoint", cut.Find("[data-testid=inclusion-result]").TextContent);
+        Assert.Contains(new string('a', 64), cut.Find("[data-testid=inclusion-result]").TextContent);
+
+        cut.Render(p => p.Add(v => v.Inclusion, included with { Included = false, Reason = "the entry's bytes are NOT in the checkpoint of 100 entries" }));
+        var alert = cut.Find("[data-testid=inclusion-result]");
+        Assert.Contains("Not proven", alert.TextContent);
+        Assert.Contains("mud-alert-text-error", alert.OuterHtml);
+    }
+
+    [Fact]
     public async Task VerifyButton_Clicked_AsksThePage()
     {
         await using var ctx = PortalBunit.NewContext();

@@ -76,6 +76,8 @@ public sealed class SearchAccessTests(PostgresFixture postgres) : SearchTest(pos
         ctx.Services.AddMudServices();
         ctx.Services.AddSingleton(_search);
         ctx.Services.AddSingleton(_portal.Services.GetRequiredService<RecordReaders>());
+        ctx.Services.AddSingleton(_portal.Services.GetRequiredService<Npgsql.NpgsqlDataSource>());
+        ctx.Services.AddSingleton(_portal.Services.GetRequiredService<CompliancePortal.Core.Ledger.Checkpoints.NoteVerifier>());
         var auth = ctx.AddAuthorization();
         auth.SetAuthorized(name);
         auth.SetRoles(UserRoles.Auditor);
@@ -91,6 +93,7 @@ public sealed class SearchAccessTests(PostgresFixture postgres) : SearchTest(pos
         allowed.WaitForElement("[data-testid=current-hash]");
         allowed.Find("[data-testid=verify-entry]").Click();
         allowed.WaitForAssertion(() => Assert.StartsWith("Verified", allowed.Find("[data-testid=verify-result]").TextContent.Trim()));
+        allowed.WaitForElement("[data-testid=inclusion-result]");
     }
 
     [Fact]
