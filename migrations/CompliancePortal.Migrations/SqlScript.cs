@@ -14,3 +14,17 @@ public static class SqlScript
         migrationBuilder.Sql(reader.ReadToEnd());
     }
 }
+
+/// <summary>
+/// A migration that is one embedded SQL file and nothing in the EF model (triggers, grants,
+/// tables only raw SQL reads). Like every migration here it has no Down: the ledger's schema
+/// only moves forward.
+/// </summary>
+public abstract class SqlFileMigration(string fileName) : Migration
+{
+    protected override void Up(MigrationBuilder migrationBuilder) => migrationBuilder.SqlFile(fileName);
+
+    protected override void Down(MigrationBuilder migrationBuilder)
+    {
+    }
+}

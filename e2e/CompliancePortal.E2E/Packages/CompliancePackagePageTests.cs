@@ -85,7 +85,9 @@ public sealed class CompliancePackagePageTests(BrowserFixture browser) : IAsyncL
         using var zip = ZipFile.OpenRead(path);
         using var manifest = JsonDocument.Parse(zip.GetEntry("manifest.json")!.Open());
         var files = manifest.RootElement.GetProperty("files").EnumerateArray().ToList();
-        Assert.Equal(zip.Entries.Count - 1, files.Count);
+        // Every entry is listed but the manifest and its signature.
+        Assert.Equal(zip.Entries.Count - 2, files.Count);
+        Assert.NotNull(zip.GetEntry("manifest.sig"));
         foreach (var file in files)
         {
             await using var entry = zip.GetEntry(file.GetProperty("path").GetString()!)!.Open();
@@ -96,5 +98,24 @@ public sealed class CompliancePackagePageTests(BrowserFixture browser) : IAsyncL
         Assert.Contains(files, f => f.GetProperty("path").GetString() == "email_archive/communications.ndjson" && f.GetProperty("records").GetInt64() == 6_000);
         Assert.Empty(errors);
         await context.CloseAsync();
+
+        // What the auditor does next, offline: the verifier the package carries passes on the download.
+        zip.GetEntry("verify_package.py")!.ExtractToFile(Path.Combine(_archive, "verify_package.py"), overwrite: true);
+        var (code, output) = await VerifyAsync(Path.Combine(_archive, "verify_package.py"), path);
+        Assert.True(code == 0, output);
+        Assert.Contains("OK:", output, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Code, string Output)> VerifyAsync(string script, string package)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(script);
+        start.ArgumentList.Add(package);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output + await errors);
     }
 }

@@ -44,7 +44,11 @@ public sealed class DailyArchive(NpgsqlDataSource db, IArchiveStore store)
     /// <summary>Archives <paramref name="day"/>; returns its manifest and whether this call wrote it.</summary>
     public async Task<(DayManifest Manifest, bool Written)> ArchiveAsync(DateOnly day, CancellationToken ct = default)
     {
-        if (await ReadManifestAsync(day, ct) is { } existing) return (existing, false);
+        if (await ReadManifestAsync(day, ct) is { } existing)
+        {
+            await RecordAsync(day, existing, ct);   // a manifest written before the database kept them
+            return (existing, false);
+        }
 
         var from = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var objects = new List<ArchivedObject>();
@@ -56,7 +60,33 @@ public sealed class DailyArchive(NpgsqlDataSource db, IArchiveStore store)
             edges.FirstSeq, edges.LastSeq, edges.FirstPrevious, edges.LastCurrent, objects);
         var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, new JsonSerializerOptions { WriteIndented = true });
         await store.PutAsync(ManifestKey(day), new MemoryStream(bytes), "application/json", ct: ct);
+        await RecordAsync(day, manifest, ct);
         return (manifest, true);
+    }
+
+    /// <summary>
+    /// The manifest's objects in archive_manifests: the database lets the retention job remove an
+    /// entry only when such a row lists the object its tombstone names (015_retention_guard.sql).
+    /// </summary>
+    public async Task RecordAsync(DateOnly day, DayManifest manifest, CancellationToken ct = default)
+    {
+        if (manifest.Objects.Count == 0) return;
+        await using var cmd = db.CreateCommand(
+            """
+            INSERT INTO archive_manifests (day, log_type, object_key, sha256, entries, first_seq, last_seq, manifest_key)
+            SELECT $1, o.log_type, o.key, o.sha256, o.entries, o.first_seq, o.last_seq, $2
+            FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[]) AS o(log_type, key, sha256, entries, first_seq, last_seq)
+            ON CONFLICT (day, log_type) DO NOTHING
+            """);
+        cmd.Parameters.Add(new() { Value = day });
+        cmd.Parameters.Add(new() { Value = ManifestKey(day) });
+        cmd.Parameters.Add(new() { Value = manifest.Objects.Select(o => o.LogType).ToArray() });
+        cmd.Parameters.Add(new() { Value = manifest.Objects.Select(o => o.Key).ToArray() });
+        cmd.Parameters.Add(new() { Value = manifest.Objects.Select(o => o.Sha256).ToArray() });
+        cmd.Parameters.Add(new() { Value = manifest.Objects.Select(o => o.Count).ToArray() });
+        cmd.Parameters.Add(new() { Value = manifest.Objects.Select(o => o.FirstSeq).ToArray() });
+        cmd.Parameters.Add(new() { Value = manifest.Objects.Select(o => o.LastSeq).ToArray() });
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     public async Task<DayManifest?> ReadManifestAsync(DateOnly day, CancellationToken ct = default)

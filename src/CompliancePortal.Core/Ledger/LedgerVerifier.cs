@@ -1,6 +1,7 @@
 using System.Data;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CompliancePortal.Core.Retention;
 using Npgsql;
 
 namespace CompliancePortal.Core.Ledger;
@@ -118,10 +119,52 @@ public static class LedgerVerifier
             return Broken(entries, head, expectedSeq, $"entry {expectedSeq} is missing (the chain head is at {head.Seq})", purged);
         if (head.Hash != previous)
             return Broken(entries, head, head.Seq, $"the chain head's hash does not match entry {head.Seq}", purged);
+        if (await StrayEventIdAsync(connection, ct) is { } stray)
+            return Broken(entries, head, stray.Seq, stray.Reason, purged);
+        if (await UnrecordedPurgeAsync(connection, ct) is { } unrecorded)
+            return Broken(entries, head, unrecorded, $"purged entry {unrecorded} has no {RetentionPurger.PurgedEvent} entry of the retention job covering it", purged);
         var reason = entries == 0 ? "the ledger is empty"
             : purged == 0 ? "every entry recomputes"
             : $"every kept entry recomputes; {purged} purged entries are bridged by their tombstones";
         return new VerificationResult(true, entries, head, null, reason, purged);
+    }
+
+    /// <summary>
+    /// An idempotency id (ledger_event_ids) that names no stored or tombstoned entry with the same
+    /// source, id and hash: one inserted beside the writer would make the portal answer a source's
+    /// later event "duplicate" and never store it.
+    /// </summary>
+    private static async Task<(long Seq, string Reason)?> StrayEventIdAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            """
+            SELECT e.seq, e.source, e.event_id FROM ledger_event_ids e
+            WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.seq = e.seq AND a.source = e.source AND a.event_id = e.event_id
+                                                         AND a.current_hash = e.current_hash)
+              AND NOT EXISTS (SELECT 1 FROM ledger_tombstones t WHERE t.seq = e.seq AND t.current_hash = e.current_hash)
+            ORDER BY e.seq LIMIT 1
+            """, connection);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        var seq = reader.GetInt64(0);
+        return (seq, $"the event id '{reader.GetString(2)}' of source '{reader.GetString(1)}' is recorded for entry {seq}, which is not that event");
+    }
+
+    /// <summary>The first tombstone that no retention_purged entry of the retention job (its day, log type and seq range) accounts for.</summary>
+    private static async Task<long?> UnrecordedPurgeAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            $"""
+            SELECT t.seq FROM ledger_tombstones t
+            WHERE NOT EXISTS (
+                SELECT 1 FROM audit_log p
+                WHERE p.event = '{RetentionPurger.PurgedEvent}' AND p.log_type = 'COMPLIANCE' AND p.source = '{RetentionPurger.Job.Source}'
+                  AND p.event_data ->> 'log_type' = t.log_type
+                  AND p.event_data ->> 'day' = to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')
+                  AND t.seq BETWEEN (p.event_data ->> 'first_seq')::bigint AND (p.event_data ->> 'last_seq')::bigint)
+            ORDER BY t.seq LIMIT 1
+            """, connection);
+        return await cmd.ExecuteScalarAsync(ct) is long seq ? seq : null;
     }
 
     /// <summary>

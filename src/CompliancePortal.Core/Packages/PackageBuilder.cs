@@ -7,6 +7,7 @@ using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Blotter;
 using CompliancePortal.Core.Data;
 using CompliancePortal.Core.Ledger;
+using CompliancePortal.Core.Ledger.Checkpoints;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,8 +23,8 @@ namespace CompliancePortal.Core.Packages;
 /// whatever the period holds: no section is ever held whole.
 /// </summary>
 public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<PortalDbContext> contexts, TradeBlotter blotter,
-    IArchiveStore store, UserActionLog log, IPackageProgressSink progress, IOptions<PackageOptions> options, TimeProvider time,
-    ILogger<PackageBuilder> logger)
+    IArchiveStore store, UserActionLog log, IPackageProgressSink progress, CheckpointWriter checkpoints, NoteSigner signer,
+    IOptions<PackageOptions> options, TimeProvider time, ILogger<PackageBuilder> logger)
 {
     public static readonly Actor Job = new("job:package-build");
 
@@ -197,25 +198,31 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
                 return segment.Entries;
             }, ct));
 
+            await tracker.StageAsync("ledger proof");
+            var proof = await PackageProof.WriteAsync(db, checkpoints, signer, segment!, head, ct);
+            foreach (var (proofPath, text) in proof.Files)
+                files.Add(await WriteTextAsync(zip, proofPath, "ledger", text, ct));
+            files.Add(await WriteTextAsync(zip, PackageProof.VerifierScript, "verifier", PackageProof.VerifierScriptText(), ct));
+
             var present = package.Sections.Where(s => omitted.All(o => o.Section != s)).ToList();
-            files.Add(await WriteEntryAsync(zip, "README.md", "readme", async s =>
-            {
-                await s.WriteAsync(Encoding.UTF8.GetBytes(PackageReadme.Text(package, present)), ct);
-                return 0;
-            }, ct));
+            files.Add(await WriteTextAsync(zip, "README.md", "readme", PackageReadme.Text(package, present), ct));
 
             var manifest = new PackageManifest("compliance-package/1", package.Id, package.RequestedBy,
                 CanonicalEntry.FormatTime(package.RequestedAt), CanonicalEntry.FormatTime(time.GetUtcNow()),
                 PackageService.Day(package.FromDate), PackageService.Day(package.ToDate),
                 "UTC days, both inclusive, by each record's event timestamp", present, omitted,
-                SectionRules.Where(r => package.Sections.Contains(r.Key)).ToDictionary(), head, segment!, files);
-            var entry = zip.CreateEntry("manifest.json", CompressionLevel.Optimal);
-            await using (var s = entry.Open())
-                await JsonSerializer.SerializeAsync(s, manifest, new JsonSerializerOptions
-                {
-                    WriteIndented = true,
-                    Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-                }, ct);
+                SectionRules.Where(r => package.Sections.Contains(r.Key)).ToDictionary(), head, segment!, proof.Checkpoint, files);
+            var manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, new JsonSerializerOptions
+            {
+                WriteIndented = true,
+                Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            });
+            await WriteEntryAsync(zip, "manifest.json", "manifest", async s =>
+            {
+                await s.WriteAsync(manifestBytes, ct);
+                return 0;
+            }, ct);
+            await WriteTextAsync(zip, "manifest.sig", "manifest", PackageProof.SignManifest(package.Id, manifestBytes, signer), ct);
             return manifest;
         }
     }
@@ -245,6 +252,13 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
         await hashing.FlushAsync(ct);
         return new PackageFile(path, section, hashing.BytesWritten, hashing.Sha256(), records);
     }
+
+    private static Task<PackageFile> WriteTextAsync(ZipArchive zip, string path, string section, string text, CancellationToken ct) =>
+        WriteEntryAsync(zip, path, section, async s =>
+        {
+            await s.WriteAsync(Encoding.UTF8.GetBytes(text), ct);
+            return 0;
+        }, ct);
 
     private static async IAsyncEnumerable<BlotterRow> Bounded(IAsyncEnumerable<BlotterRow> rows, long head, ProgressTracker tracker,
         [EnumeratorCancellation] CancellationToken ct)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CompliancePortal.Core.Ledger;
+using CompliancePortal.Core.Ledger.Merkle;
 using Npgsql;
 
 namespace CompliancePortal.Core.Packages;
@@ -98,7 +99,9 @@ internal sealed class PackageLedgerReads(NpgsqlDataSource db)
     /// <summary>
     /// Every entry from the period's first to its last seq, in seq order, with both hashes; the
     /// canonical bytes of entries whose timestamp is outside the period are withheld (their hashes
-    /// still link the chain), so the package holds only the period's records.
+    /// still link the chain, and their leaf hash stands in for them in the Merkle tree), so the
+    /// package holds only the period's records. An entry the retention job removed is there as its
+    /// tombstone: hashes and leaf hash, marked purged.
     /// </summary>
     public async Task<LedgerSegment> WriteSegmentAsync(Stream output, PeriodCounts counts, DateTimeOffset from, DateTimeOffset before,
         ProgressTracker tracker, CancellationToken ct)
@@ -107,8 +110,10 @@ internal sealed class PackageLedgerReads(NpgsqlDataSource db)
         if (counts.FirstSeq is not { } first || counts.LastSeq is not { } last) return new LedgerSegment(file, null, null, null, null, 0, 0);
         await using var cmd = db.CreateCommand(
             """
-            SELECT seq, "timestamp", canonical, previous_hash, current_hash FROM audit_log
-            WHERE seq >= $1 AND seq <= $2 ORDER BY seq
+            SELECT seq, "timestamp", canonical, previous_hash, current_hash, NULL::bytea FROM audit_log WHERE seq >= $1 AND seq <= $2
+            UNION ALL
+            SELECT seq, NULL, NULL, previous_hash, current_hash, leaf_hash FROM ledger_tombstones WHERE seq >= $1 AND seq <= $2
+            ORDER BY 1
             """);
         cmd.Parameters.Add(new() { Value = first });
         cmd.Parameters.Add(new() { Value = last });
@@ -118,14 +123,16 @@ internal sealed class PackageLedgerReads(NpgsqlDataSource db)
         string? firstPrevious = null, lastCurrent = null;
         while (await reader.ReadAsync(ct))
         {
-            var timestamp = reader.GetFieldValue<DateTimeOffset>(1);
+            var purged = reader.IsDBNull(2);
+            DateTimeOffset? timestamp = purged ? null : reader.GetFieldValue<DateTimeOffset>(1);
             var inPeriod = timestamp >= from && timestamp < before;
             var previous = reader.GetString(3);
             lastCurrent = reader.GetString(4);
             firstPrevious ??= previous;
             json.WriteStartObject();
             json.WriteNumber("seq", reader.GetInt64(0));
-            json.WriteString("timestamp", CanonicalEntry.FormatTime(timestamp));
+            if (timestamp is { } t) json.WriteString("timestamp", CanonicalEntry.FormatTime(t));
+            else json.WriteNull("timestamp");
             json.WriteString("previous_hash", previous);
             json.WriteString("current_hash", lastCurrent);
             if (inPeriod) json.WriteString("canonical", reader.GetFieldValue<byte[]>(2));
@@ -133,6 +140,10 @@ internal sealed class PackageLedgerReads(NpgsqlDataSource db)
             {
                 json.WriteNull("canonical");
                 json.WriteBoolean("withheld", true);
+                if (purged) json.WriteBoolean("purged", true);
+                byte[]? leaf = purged ? (reader.IsDBNull(5) ? null : reader.GetFieldValue<byte[]>(5)) : MerkleHash.Leaf(reader.GetFieldValue<byte[]>(2));
+                if (leaf is null) json.WriteNull("leaf_hash");
+                else json.WriteString("leaf_hash", Convert.ToHexStringLower(leaf));
                 withheld++;
             }
             json.WriteEndObject();

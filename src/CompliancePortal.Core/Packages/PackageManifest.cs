@@ -20,6 +20,13 @@ public sealed record LedgerSegment(
     [property: JsonPropertyName("entries")] long Entries,
     [property: JsonPropertyName("withheld")] long Withheld);
 
+/// <summary>The signed checkpoint the package proves its segment against (ledger/checkpoint.note).</summary>
+public sealed record PackageCheckpoint(
+    [property: JsonPropertyName("file")] string File,
+    [property: JsonPropertyName("tree_size")] long TreeSize,
+    [property: JsonPropertyName("root_hash")] string RootHash,
+    [property: JsonPropertyName("verifier_key")] string VerifierKey);
+
 public sealed record OmittedSection(
     [property: JsonPropertyName("section")] string Section,
     [property: JsonPropertyName("reason")] string Reason);
@@ -39,4 +46,5 @@ public sealed record PackageManifest(
     [property: JsonPropertyName("section_rules")] IReadOnlyDictionary<string, string> SectionRules,
     [property: JsonPropertyName("ledger_head_seq_at_build")] long LedgerHeadSeq,
     [property: JsonPropertyName("ledger_segment")] LedgerSegment LedgerSegment,
+    [property: JsonPropertyName("checkpoint")] PackageCheckpoint Checkpoint,
     [property: JsonPropertyName("files")] IReadOnlyList<PackageFile> Files);

@@ -24,10 +24,33 @@ internal static class PackageReadme
         | `email_archive/communications.ndjson` | every `COMMUNICATION` entry; absent when the period has none |
         | `email_archive/messages/<sha256>.eml` | each archived email of the period, byte for byte as received; its SHA-256 is the file name and is in its `email_archived` entry |
         | `ledger/ledger.ndjson` | the ledger segment: every entry from the first to the last seq of the period, one JSON object a line |
-        | `manifest.json` | each file's SHA-256, size and record count, and the segment's first and last seq and hashes |
+        | `ledger/checkpoint.note` | the portal's newest signed checkpoint (tree size and Merkle root of the whole ledger) when the package was built |
+        | `ledger/period_checkpoint.note` | the first checkpoint that covered the period's last entry |
+        | `ledger/proof.json` | the hashes that, with the segment's leaves, give the checkpoint's root, and the consistency proof from the period's checkpoint to it |
+        | `ledger/verifier_key.txt` | the portal's verifier key (compare it with the one the firm published) |
+        | `verify_package.py` | the offline verifier: Python 3, standard library only |
+        | `manifest.json` | each file's SHA-256, size and record count, the segment's first and last seq and hashes, and the checkpoint |
+        | `manifest.sig` | a signed note over the SHA-256 of `manifest.json`, by the same key |
 
         Each line of an `.ndjson` section file is one ledger entry exactly as it was hashed (its
         canonical bytes, UTF-8), in seq order.
+
+        ## 0. Run the verifier
+
+        ```
+        python3 verify_package.py . --key '<the verifier key the firm published>'
+        python3 verify_package.py package.zip --key '…' --earlier checkpoint-you-kept.note --earlier-proof proof.json
+        ```
+
+        It checks, without the portal and without anything but Python 3: the signature on
+        `manifest.sig` and every file's hash; the checkpoints' signatures; the chain of
+        `ledger/ledger.ndjson`; that the segment's leaves (withheld entries by their `leaf_hash`)
+        give the signed checkpoint's Merkle root; that the period's checkpoint is consistent with
+        it; that every record of every section file is an entry of the segment; and, given a
+        checkpoint you obtained earlier (with a consistency proof from the portal's
+        `GET /api/v1/ledger/proof/consistency`), that this package's ledger extends it. It prints
+        `OK:` and exits 0, or prints `FAIL:` naming the file or entry and exits 1. The byte formats
+        are in the portal's `docs/ledger-format.md`; the steps below do the first checks by hand.
 
         ## 1. Check the files
 

@@ -34,7 +34,7 @@ public sealed class RetentionPurger(PortalConnections connections, DailyArchive 
 {
     public const string PurgedEvent = "retention_purged";
     public const string RefusedEvent = "retention_purge_refused";
-    private static readonly Actor Job = new("job:retention");
+    public static readonly Actor Job = new("job:retention");
 
     public async Task<IReadOnlyList<RetentionDay>> RunAsync(CancellationToken ct = default)
     {
@@ -56,6 +56,7 @@ public sealed class RetentionPurger(PortalConnections connections, DailyArchive 
         }
         try
         {
+            await RecordPolicyAsync(connection, ct);
             var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
             var results = new List<RetentionDay>();
             foreach (var (logType, hotDays) in options.HotDays.OrderBy(p => p.Key, StringComparer.Ordinal))
@@ -88,6 +89,7 @@ public sealed class RetentionPurger(PortalConnections connections, DailyArchive 
         var manifest = await archive.ReadManifestAsync(day, ct);
         if (manifest is null)
             return new RetentionDay(day, logType, RetentionOutcome.NotArchived, 0, $"no manifest at {DailyArchive.ManifestKey(day)}");
+        await archive.RecordAsync(day, manifest, ct);   // the database checks each removal against it
         var archived = manifest.Objects.SingleOrDefault(o => o.LogType == logType);
         var mismatch = archived is null
             ? $"the manifest {DailyArchive.ManifestKey(day)} lists no {logType} object, yet PostgreSQL holds {logType} entries of that day"
@@ -139,6 +141,26 @@ public sealed class RetentionPurger(PortalConnections connections, DailyArchive 
             reason,
         });
         return new RetentionDay(day, logType, RetentionOutcome.Refused, 0, reason);
+    }
+
+    /// <summary>
+    /// The policy the database enforces on every removal (015_retention_guard.sql): a new
+    /// retention_policy row whenever a log type's hot window differs from the one last recorded,
+    /// so each change of policy stays on record.
+    /// </summary>
+    private async Task RecordPolicyAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        var types = LogTypes.All.Where(t => t != LogTypes.Compliance).ToArray();
+        await using var cmd = new NpgsqlCommand(
+            """
+            INSERT INTO retention_policy (log_type, hot_days)
+            SELECT w.log_type, w.hot_days FROM unnest($1::text[], $2::int[]) AS w(log_type, hot_days)
+            WHERE (SELECT p.hot_days FROM retention_policy p WHERE p.log_type = w.log_type ORDER BY p.id DESC LIMIT 1) IS DISTINCT FROM w.hot_days
+              AND (w.hot_days IS NOT NULL OR EXISTS (SELECT 1 FROM retention_policy p WHERE p.log_type = w.log_type))
+            """, connection);
+        cmd.Parameters.Add(new() { Value = types });
+        cmd.Parameters.Add(new() { Value = types.Select(options.HotDaysOf).ToArray() });
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>

@@ -40,7 +40,7 @@ public sealed record BenchResult(string Contestant, int Events, TimeSpan Elapsed
     }
 
     /// <summary>The benchmark's last output line, in the shape the lead's tooling reads.</summary>
-    public static string SummaryJson(BenchResult portal, BenchResult seedCopy, BenchResult seedInsert)
+    public static string SummaryJson(BenchResult portal, BenchResult seedCopy, BenchResult seedInsert, LedgerCostShares costs)
     {
         var c = CultureInfo.InvariantCulture;
         return string.Create(c,
@@ -48,6 +48,36 @@ public sealed record BenchResult(string Contestant, int Events, TimeSpan Elapsed
             $"\"ack_p50_ms\": {portal.AckP50:F2}, \"ack_p99_ms\": {portal.AckP99:F2}, " +
             $"\"seed_copy_per_s\": {seedCopy.EventsPerSecond:F1}, \"seed_insert_per_s\": {seedInsert.EventsPerSecond:F1}, " +
             $"\"vs_seed_copy\": {portal.EventsPerSecond / seedCopy.EventsPerSecond:F2}, " +
-            $"\"vs_seed_insert\": {portal.EventsPerSecond / seedInsert.EventsPerSecond:F2}}}");
+            $"\"vs_seed_insert\": {portal.EventsPerSecond / seedInsert.EventsPerSecond:F2}, " +
+            $"\"checkpoint_ms\": {costs.CheckpointMs:F2}, \"tree_append_us_per_event\": {costs.Tree.MicrosecondsPerEvent:F2}, " +
+            $"\"tree_share_of_ingest\": {costs.TreeShare:F4}, \"chain_guard_us_per_event\": {costs.Guard.MicrosecondsPerEvent:F2}, " +
+            $"\"chain_guard_share_of_ingest\": {costs.GuardShare:F4}}}");
+    }
+}
+
+/// <summary>
+/// The tree's and the chain guard's cost as a share of ingest: their wall time per entry over the
+/// ingest's wall time per entry (1 / events per second). Both run apart from the measured ingest,
+/// on one core each, so the share is an upper bound of what they take from its throughput.
+/// </summary>
+public sealed record LedgerCostShares(BenchResult Portal, LedgerCosts.TreeCost Tree, LedgerCosts.GuardCost Guard, double CheckpointMs)
+{
+    private double IngestMicrosecondsPerEvent => 1e6 / Portal.EventsPerSecond;
+
+    public double TreeShare => Tree.MicrosecondsPerEvent / IngestMicrosecondsPerEvent;
+
+    public double GuardShare => Guard.MicrosecondsPerEvent / IngestMicrosecondsPerEvent;
+
+    public IEnumerable<string> Lines()
+    {
+        var c = CultureInfo.InvariantCulture;
+        yield return string.Create(c, $"ingest (baseline for the shares): {IngestMicrosecondsPerEvent:F1} us of wall time per event");
+        yield return string.Create(c,
+            $"merkle tree: {Tree.Entries} entries appended in {Tree.Elapsed.TotalSeconds:F2} s = {Tree.MicrosecondsPerEvent:F2} us/event " +
+            $"(cpu {Tree.CpuMicrosecondsPerEvent:F2} us/event, app + pg), {TreeShare:P1} of ingest (target < 5 %)");
+        yield return string.Create(c,
+            $"chain guard: {Guard.Batches} head moves of {Guard.BatchSize}: {Guard.GuardedMicroseconds / Guard.Batches / 1000:F2} ms with the trigger, " +
+            $"{Guard.PlainMicroseconds / Guard.Batches / 1000:F2} ms without = {Guard.MicrosecondsPerEvent:F2} us/event, {GuardShare:P1} of ingest (target < 10 %)");
+        yield return string.Create(c, $"checkpoint: signed, archived and recorded in {CheckpointMs:F2} ms (once per Checkpoints:Interval)");
     }
 }

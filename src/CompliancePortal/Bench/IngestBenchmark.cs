@@ -109,8 +109,12 @@ public static class IngestBenchmark
             await DropIndexesAsync(AdminConnectionString(cluster, "bench_portal"), options.Without, output, ct);
             await CheckpointAsync(cluster, ct);
             var warmup = options.Warmup > 0 ? BenchEvents.Generate(options.Warmup, idPrefix: "warmup") : [];
-            var (portal, warmed) = await PortalContestant.RunAsync(portalDb, warmup, events, options, Path.Combine(folder, "filelog"), meter, output, ct);
+            var (portal, warmed, checkpointMs) = await PortalContestant.RunAsync(portalDb, warmup, events, options, folder, meter, output, ct);
             NpgsqlConnection.ClearAllPools();
+            // The verifiable ledger's parts, on the ledger the run just wrote (every entry, warm-up included).
+            var admin = AdminConnectionString(cluster, "bench_portal");
+            var tree = await LedgerCosts.TreeAppendAsync(admin, portalDb.App, new Core.Ledger.Checkpoints.CheckpointOptions().TreeBatchLeaves, meter, ct);
+            var guard = await LedgerCosts.ChainGuardAsync(admin, options.Batch, 200, ct);
 
             var copyDb = await CreateSeedDatabaseAsync(cluster, "bench_seed_copy", ct);
             await CheckpointAsync(cluster, ct);
@@ -127,8 +131,10 @@ public static class IngestBenchmark
             output.WriteLine(" app cpu = this process (clients + portal, or the loader); pg cpu = all PostgreSQL processes of the cluster;");
             output.WriteLine(" wal = what the cluster wrote to its WAL, fpi = full-page images in it: each page's first change after a checkpoint)");
             output.WriteLine();
+            var costs = new LedgerCostShares(portal, tree, guard, checkpointMs);
+            foreach (var line in costs.Lines()) output.WriteLine(line);
+            output.WriteLine();
 
-            var admin = AdminConnectionString(cluster, "bench_portal");
             var failure = await LedgerChecks.CheckChainAsync(admin, warmed + options.Events, output, ct);
             if (options.Without != Ablation.None) output.WriteLine("full-text check: skipped (ablation run)");
             else failure ??= await LedgerChecks.CheckFullTextAsync(admin, events, options.SearchSample, output, ct);
@@ -137,7 +143,7 @@ public static class IngestBenchmark
                 output.WriteLine($"bench FAILED: {failure}");
                 return 1;
             }
-            output.WriteLine(BenchResult.SummaryJson(portal, seedCopy, seedInsert));
+            output.WriteLine(BenchResult.SummaryJson(portal, seedCopy, seedInsert, costs));
             return 0;
         }
         finally
@@ -185,7 +191,7 @@ public static class IngestBenchmark
     private static Task CheckpointAsync(EmbeddedPostgres cluster, CancellationToken ct) =>
         ExecuteAsync(cluster.AdminConnectionString, "CHECKPOINT", ct);
 
-    private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken ct)
+    internal static async Task ExecuteAsync(string connectionString, string sql, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);

@@ -18,21 +18,23 @@ public static class PortalContestant
     /// Starts the portal, posts the warm-up events (in rounds, until a round leaves the JIT
     /// nearly idle) and then, on the same running portal, the measured events.
     /// </summary>
-    /// <returns>The measured run, and how many warm-up events went into the ledger before it.</returns>
-    public static async Task<(BenchResult Measured, int WarmupEvents)> RunAsync(
+    /// <returns>The measured run, how many other events went into the ledger (warm-up before it, the
+    /// checkpoint's probe after it), and how long one checkpoint took after it.</returns>
+    public static async Task<(BenchResult Measured, int OtherEvents, double CheckpointMs)> RunAsync(
         PortalConnections database, IReadOnlyList<BenchEvent> warmup, IReadOnlyList<BenchEvent> events, IngestBenchmarkOptions options,
-        string fileLogFolder, ResourceMeter meter, TextWriter output, CancellationToken ct)
+        string benchFolder, ResourceMeter meter, TextWriter output, CancellationToken ct)
     {
         await using var app = await PortalApp.BuildAsync(
         [
             $"--contentRoot={options.ContentRoot}",
             $"--ConnectionStrings:Portal={database.App}",
-            $"--ConnectionStrings:PortalOwner={database.Owner}",
             "--Urls=http://127.0.0.1:0",
             "--Demo:Enabled=false",
             $"--Checkpoints:SigningKey={CompliancePortal.Core.Ledger.Checkpoints.NoteSigner.Generate("bench.localhost/ledger")}",
             "--FileLog:Enabled=true",
-            $"--FileLog:Folder={fileLogFolder}",
+            $"--FileLog:Folder={Path.Combine(benchFolder, "filelog")}",
+            // The run's own archive store: checkpoints and day archives never reach the content root's.
+            $"--Archive:Folder={Path.Combine(benchFolder, "archive")}",
             "--Logging:LogLevel:Default=Warning",
             .. options.PortalSettings,
         ]);
@@ -54,12 +56,35 @@ public static class PortalContestant
                                  $"app cpu {round.Used.Process.TotalMicroseconds / round.Events:F1} us/event, {compiled} methods compiled); not counted");
                 if (compiled < IngestBenchmarkOptions.QuietJitMethods) break;
             }
-            return (await PostAllAsync(address, key, BenchEvents.NdJsonBatches(events, options.Batch), options.Clients, meter, ct), warmed);
+            var measured = await PostAllAsync(address, key, BenchEvents.NdJsonBatches(events, options.Batch), options.Clients, meter, ct);
+            var (checkpointMs, probes) = await CheckpointMillisecondsAsync(app.Services, address, key, ct);
+            return (measured, warmed + probes, checkpointMs);
         }
         finally
         {
             await app.StopAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// One checkpoint (sign, archive, record) of a tree that just grew: one more event, the tree
+    /// brought level, then the writer's own CheckpointAsync timed. Tried again when the running
+    /// writer signed first.
+    /// </summary>
+    private static async Task<(double Milliseconds, int Posted)> CheckpointMillisecondsAsync(IServiceProvider services, Uri address, string key, CancellationToken ct)
+    {
+        var writer = services.GetRequiredService<CompliancePortal.Core.Ledger.Checkpoints.CheckpointWriter>();
+        using var http = new HttpClient { BaseAddress = address };
+        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var (body, count) = BenchEvents.NdJsonBatches(BenchEvents.Generate(1, idPrefix: $"checkpoint-probe-{attempt}"), 1)[0];
+            await PostAsync(http, body, count, ct);
+            await writer.CatchUpAsync(ct);
+            var clock = Stopwatch.StartNew();
+            if (await writer.CheckpointAsync(ct) is not null) return (clock.Elapsed.TotalMilliseconds, attempt + 1);
+        }
+        throw new InvalidOperationException("no checkpoint could be timed: the running writer signed every time first");
     }
 
     private static async Task<BenchResult> PostAllAsync(Uri address, string key, (byte[] Body, int Count)[] batches, int clients, ResourceMeter meter, CancellationToken ct)

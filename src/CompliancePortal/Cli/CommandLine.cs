@@ -21,11 +21,13 @@ namespace CompliancePortal.Cli;
 ///   archive-lifecycle           apply the storage tiers to the S3 archive bucket (see README)
 ///   checkpoint-key --name NAME  make a checkpoint signing key: prints the private key (for
 ///                               Checkpoints:SigningKey or its file) and the verifier key to publish
+///   maintenance [--loop]        as the database owner: migrations, partitions, retention purge,
+///                               backup when due; --loop repeats every Maintenance:Interval
 /// Configuration (appsettings.json, --ConnectionStrings:Portal=...) is read as for the portal.
 /// </summary>
 public static class CommandLine
 {
-    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "verify" or "bench" or "restore" or "archive-lifecycle" or "checkpoint-key";
+    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "verify" or "bench" or "restore" or "archive-lifecycle" or "checkpoint-key" or "maintenance";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -42,8 +44,22 @@ public static class CommandLine
             "restore" => await RestoreCommand.RunAsync(args[1..], configuration),
             "archive-lifecycle" => await ArchiveLifecycleCommand.RunAsync(configuration, Console.Out),
             "checkpoint-key" => CheckpointKeyCommand.Run(args[1..], Console.Out, Console.Error),
+            "maintenance" => await MaintenanceCommand.RunAsync(args[1..], configuration, Console.Out, StopOnCtrlC()),
             _ => 64,
         };
+    }
+
+    /// <summary>Cancelled by Ctrl+C or SIGTERM, so a looping verb ends its pass's step and stops cleanly.</summary>
+    private static CancellationToken StopOnCtrlC()
+    {
+        var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+        return stop.Token;
     }
 
     private static async Task<int> VerifyAsync(IConfiguration configuration, string[] args)

@@ -6,9 +6,11 @@ using Npgsql;
 namespace CompliancePortal.Database;
 
 /// <summary>
-/// Wires the portal to PostgreSQL. With ConnectionStrings:Portal set, the portal uses that
-/// database (ConnectionStrings:PortalOwner, if set, runs migrations; otherwise Portal does).
-/// With neither, it starts its own private cluster under Embedded:Folder (default .data/pg).
+/// Wires the portal to PostgreSQL. With ConnectionStrings:Portal set, the web process uses that
+/// database as the portal role only: it refuses to start holding ConnectionStrings:PortalOwner,
+/// and it does not migrate; the maintenance verb (as the owner) does, and the web process
+/// refuses a schema that is behind. With neither, it starts its own private cluster under
+/// Embedded:Folder (default .data/pg) and does the owner's work itself.
 /// </summary>
 public static class DatabaseSetup
 {
@@ -19,6 +21,11 @@ public static class DatabaseSetup
 
     public static async Task AddPortalDatabaseAsync(this WebApplicationBuilder builder)
     {
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Portal")) &&
+            !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("PortalOwner")))
+            throw new InvalidOperationException(
+                "ConnectionStrings:PortalOwner is set for the web process. The owner credential belongs to the maintenance process only " +
+                "(dotnet run --project src/CompliancePortal -- maintenance --loop); remove it from the portal's configuration.");
         var connections = await ResolveConnectionsAsync(builder.Configuration, builder.Environment.ContentRootPath);
         builder.Services.AddSingleton(connections.Value);
         if (connections.Embedded is { } embedded) builder.Services.AddSingleton(embedded);
@@ -42,6 +49,28 @@ public static class DatabaseSetup
         var embedded = await EmbeddedPostgres.StartAsync(folder, ct);
         var database = configuration["Embedded:Database"] ?? "compliance";
         return (await PortalRoles.EnsureDatabaseAsync(embedded.AdminConnectionString, database, ct), embedded);
+    }
+
+    /// <summary>Throws, naming the maintenance verb, when the database lacks a migration this build has.</summary>
+    public static async Task RequireCurrentSchemaAsync(string appConnectionString, CancellationToken ct = default)
+    {
+        var options = new DbContextOptionsBuilder<PortalDbContext>()
+            .UseNpgsql(appConnectionString, o => o.MigrationsAssembly(MigrationsAssembly))
+            .Options;
+        await using var db = new PortalDbContext(options);
+        List<string> pending;
+        try
+        {
+            pending = [.. await db.Database.GetPendingMigrationsAsync(ct)];
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.UndefinedTable)
+        {
+            pending = ["(the migration history cannot be read by the portal role: the database predates this build)"];
+        }
+        if (pending.Count > 0)
+            throw new InvalidOperationException(
+                $"The database schema is behind this build (pending: {string.Join(", ", pending)}). Run the maintenance verb as the owner first: " +
+                "dotnet run --project src/CompliancePortal -- maintenance --ConnectionStrings:Portal=... --ConnectionStrings:PortalOwner=...");
     }
 
     /// <summary>Applies pending migrations as the owner role and makes the coming months' partitions.</summary>
@@ -69,12 +98,17 @@ public static class DatabaseSetup
     }
 }
 
-/// <summary>Runs the migrations at start-up and stops an embedded cluster at shutdown.</summary>
+/// <summary>
+/// At start-up: on the embedded default, runs the migrations (it holds the owner role); on a
+/// configured database, refuses a schema the maintenance verb has not brought up to date.
+/// Stops an embedded cluster at shutdown.
+/// </summary>
 internal sealed class DatabaseStartup(PortalConnections connections, IEnumerable<EmbeddedPostgres> embedded, ILogger<DatabaseStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
-        await DatabaseSetup.MigrateAsync(connections, ct);
+        if (embedded.Any()) await DatabaseSetup.MigrateAsync(connections, ct);
+        else await DatabaseSetup.RequireCurrentSchemaAsync(connections.App, ct);
         logger.LogInformation("Database schema is current");
     }
 

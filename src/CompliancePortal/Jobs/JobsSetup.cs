@@ -41,6 +41,8 @@ public static class JobsSetup
                 new PostgreSqlStorageOptions { SchemaName = DatabaseSetup.JobsSchema, PrepareSchemaIfNecessary = false, QueuePollInterval = TimeSpan.FromSeconds(1) }));
         if (options.Server) builder.Services.AddHangfireServer(o => o.WorkerCount = options.WorkerCount);
         builder.Services.AddSingleton(options);
+        // The owner's jobs run here only on the embedded default; elsewhere the maintenance verb runs them.
+        builder.Services.AddSingleton(new OwnerJobsHere(string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Portal"))));
         builder.Services.AddTransient<LedgerVerificationJob>();
         builder.Services.AddTransient<PartitionMaintenanceJob>();
         builder.Services.AddTransient<PreclearanceExpiryJob>();
@@ -84,8 +86,11 @@ public static class JobsSetup
 /// logger when it is built. Built lazily (on the first package request), it could get a logger
 /// from another, already disposed host (seen with several portals in one test process).
 /// </summary>
-internal sealed class RecurringJobsRegistration(JobsOptions options, IRecurringJobManager jobs, IBackgroundJobClient client) : IHostedService
+internal sealed class RecurringJobsRegistration(JobsOptions options, OwnerJobsHere owner, IRecurringJobManager jobs, IBackgroundJobClient client) : IHostedService
 {
+    /// <summary>Jobs that need the database owner (cp_owner): the maintenance verb's pass, not the web process's.</summary>
+    public static readonly IReadOnlySet<string> OwnerJobs = new HashSet<string> { "partition-maintenance", "retention", "database-backup" };
+
     public static readonly IReadOnlyDictionary<string, Action<IRecurringJobManager, string>> Known =
         new Dictionary<string, Action<IRecurringJobManager, string>>
         {
@@ -108,7 +113,7 @@ internal sealed class RecurringJobsRegistration(JobsOptions options, IRecurringJ
         ArgumentNullException.ThrowIfNull(client);
         foreach (var (name, schedule) in Known)
         {
-            if (options.Schedules.TryGetValue(name, out var cron)) schedule(jobs, cron);
+            if (options.Schedules.TryGetValue(name, out var cron) && (owner.Value || !OwnerJobs.Contains(name))) schedule(jobs, cron);
             else jobs.RemoveIfExists(name);
         }
         var unknown = options.Schedules.Keys.Except(Known.Keys).ToList();
@@ -118,3 +123,6 @@ internal sealed class RecurringJobsRegistration(JobsOptions options, IRecurringJ
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
+
+/// <summary>Whether this process holds the owner role and so runs the owner's recurring jobs (the embedded default).</summary>
+internal sealed record OwnerJobsHere(bool Value);

@@ -35,8 +35,9 @@ public static class CheckpointEndpoints
         app.MapGet("/api/v1/ledger/checkpoint", async (HttpContext http, ApiKeyStore keys, NpgsqlDataSource db) =>
         {
             if (await RefuseAsync(http, keys) is { } refused) return refused;
+            // The witnesses' cosignatures follow the portal's own signature, as further signature lines.
             return await CheckpointWriter.LatestAsync(db, http.RequestAborted) is { } latest
-                ? Results.Text(latest.Note, "text/plain; charset=utf-8")
+                ? Results.Text(latest.Note + await WitnessClient.CosignaturesAsync(db, latest.TreeSize, http.RequestAborted), "text/plain; charset=utf-8")
                 : Problems.NotFound("No checkpoint has been signed yet: the first comes within Checkpoints:Interval of the first entry.");
         }).AllowAnonymous();
 

@@ -1,4 +1,5 @@
 using CompliancePortal.Core.Ledger.Checkpoints;
+using Microsoft.Extensions.Options;
 
 namespace CompliancePortal.Ledger;
 
@@ -11,15 +12,16 @@ public static class CheckpointSetup
     /// <summary>Registered before the ledger writer, so it stops after it and its last checkpoint covers every commit.</summary>
     public static void AddCheckpoints(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<CheckpointOptions>().BindConfiguration(CheckpointOptions.Section)
-            .Validate(o => o.Problem() is null, "Checkpoints settings are invalid (intervals and batch must be positive)")
-            .ValidateOnStart();
+        builder.Services.AddOptions<CheckpointOptions>().BindConfiguration(CheckpointOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<CheckpointOptions>, CheckpointOptionsValidation>();
         var options = builder.Configuration.GetSection(CheckpointOptions.Section).Get<CheckpointOptions>() ?? new CheckpointOptions();
         var embedded = string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Portal"));
         builder.Services.AddSingleton(LoadSigner(options, builder.Environment.ContentRootPath, embedded));
         builder.Services.AddSingleton(sp => sp.GetRequiredService<NoteSigner>().Verifier);
         builder.Services.AddSingleton<CheckpointAudit>();
         builder.Services.AddTransient<CheckpointAuditJob>();
+        builder.Services.AddHttpClient(WitnessClient.HttpClientName, c => c.Timeout = options.WitnessTimeout);
+        builder.Services.AddSingleton<WitnessClient>();
         builder.Services.AddSingleton<CheckpointWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CheckpointWriter>());
     }
@@ -60,4 +62,11 @@ public static class CheckpointSetup
             throw new InvalidOperationException($"The checkpoint signing key in {where} is not usable: {ex.Message}", ex);
         }
     }
+}
+
+/// <summary>Names the first bad Checkpoints setting (an interval, a witness's URL or key) at start-up.</summary>
+internal sealed class CheckpointOptionsValidation : IValidateOptions<CheckpointOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CheckpointOptions options) =>
+        options.Problem() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
 }

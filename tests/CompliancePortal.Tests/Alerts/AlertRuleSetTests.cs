@@ -18,7 +18,7 @@ public sealed class AlertRuleSetTests
     {
         Assert.Equal(
             ["trading_halted:critical:immediate", "execution_failure:critical:5_minutes", "repeated_errors:critical:15_minutes",
-             "ledger_contradicts_checkpoint:critical:immediate", "high_slippage:high:30_minutes",
+             "ledger_contradicts_checkpoint:critical:immediate", "ledger_rejected_by_witness:critical:immediate", "high_slippage:high:30_minutes",
              "position_limit_breach:high:15_minutes", "slow_api:medium:1_hour", "daily_summary:low:eod"],
             Shipped.Rules.Select(r => $"{r.Name}:{r.Severity}:{r.ResponseTime}"));
         Assert.Equal(["pagerduty", "sms", "phone"], Shipped.Rules[0].Notification);

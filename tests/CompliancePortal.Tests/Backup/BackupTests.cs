@@ -19,7 +19,9 @@ public sealed class BackupTests(PostgresFixture postgres) : PortalTest(postgres)
     private async Task<BackupRecord> BackUpTradesAsync(int trades)
     {
         (await Client.PostNdJsonAsync(Enumerable.Range(1, trades).Select(i => IngestClient.Trade(i)), Key)).EnsureSuccessStatusCode();
-        return await Portal.Services.GetRequiredService<DatabaseBackupJob>().RunAsync(CancellationToken.None);
+        // As the maintenance process runs it: connected as the owner (the web process holds only the portal role).
+        var backup = new DatabaseBackup(Db.Connections, Store, TimeProvider.System);
+        return await new DatabaseBackupJob(backup, Portal.Services.GetRequiredService<Core.Audit.UserActionLog>()).RunAsync(CancellationToken.None);
     }
 
     private static string NewDatabaseName() => "restored_" + Guid.NewGuid().ToString("N")[..10];

@@ -24,7 +24,6 @@ public sealed class PortalFactory(TestDatabase database, Action<IWebHostBuilder>
     {
         builder.UseContentRoot(RepositoryRoot.Path);
         builder.UseSetting("ConnectionStrings:Portal", database.Connections.App);
-        builder.UseSetting("ConnectionStrings:PortalOwner", database.Connections.Owner);
         builder.UseSetting("Demo:Enabled", "false");
         // No Hangfire server per test host (jobs are run directly by the tests that need them).
         builder.UseSetting("Jobs:Server", "false");

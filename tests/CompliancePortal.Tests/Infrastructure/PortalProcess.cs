@@ -28,7 +28,6 @@ public sealed class PortalProcess : IAsyncDisposable
         var process = Start([
             $"--urls=http://127.0.0.1:{port}",
             $"--ConnectionStrings:Portal={db.Connections.App}",
-            $"--ConnectionStrings:PortalOwner={db.Connections.Owner}",
             "--Demo:Enabled=false",
             $"--Checkpoints:SigningKey={TestSigningKey.Private}",
             $"--FileLog:Folder={fileLogFolder}",

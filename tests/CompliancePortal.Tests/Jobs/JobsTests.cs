@@ -54,7 +54,8 @@ public sealed class JobsTests(PostgresFixture postgres) : PortalTest(postgres)
         var jobs = connection.GetRecurringJobs().ToDictionary(j => j.Id, j => j.Cron);
 
         Assert.Equal("0 2 * * *", jobs["ledger-verification"]);
-        Assert.Equal("0 1 * * *", jobs["partition-maintenance"]);
+        // On a configured database the owner's jobs are the maintenance verb's, not the web process's.
+        foreach (var owner in new[] { "partition-maintenance", "retention", "database-backup" }) Assert.DoesNotContain(owner, jobs.Keys);
         Assert.Equal("* * * * *", jobs["preclearance-expiry"]);
         Assert.Equal("45 0 * * *", jobs["trade-blotter"]);
     }
@@ -73,7 +74,7 @@ public sealed class JobsTests(PostgresFixture postgres) : PortalTest(postgres)
     [Fact]
     public async Task PartitionMaintenanceJob_IsIdempotent()
     {
-        var job = Portal.Services.GetRequiredService<PartitionMaintenanceJob>();
+        var job = new PartitionMaintenanceJob(Db.Connections);
 
         await job.RunAsync(CancellationToken.None);
         var again = await job.RunAsync(CancellationToken.None);

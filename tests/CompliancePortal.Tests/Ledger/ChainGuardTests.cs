@@ -52,4 +52,29 @@ public sealed class ChainGuardTests(PostgresFixture postgres) : PortalTest(postg
         Assert.Equal(HttpStatusCode.OK, (await Client.PostJsonAsync(IngestClient.Trade(99), Key)).StatusCode);
         Assert.Equal(head + 1, await Db.ScalarAsync("SELECT seq FROM ledger_head"));
     }
+
+    [Fact]
+    public async Task EventId_PreInsertedByThePortalsRole_IsNamedByVerification()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await Client.PostNdJsonAsync(Enumerable.Range(0, 3).Select(i => IngestClient.Trade(i)), Key)).StatusCode);
+        var head = (long)(await Db.ScalarAsync("SELECT seq FROM ledger_head"))!;
+        await using (var db = Db.AppDataSource())
+            Assert.True((await LedgerVerifier.VerifyAsync(db)).Intact);
+
+        // Claims the source's next event id for a seq that will hold something else.
+        await using (var connection = new NpgsqlConnection(Db.Connections.App))
+        {
+            await connection.OpenAsync();
+            await using var cmd = new NpgsqlCommand(
+                $"INSERT INTO ledger_event_ids (source, event_id, seq, current_hash) VALUES ('key:trading', 'TRD-next', {head + 1}, repeat('0', 64))", connection);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        Assert.Equal(HttpStatusCode.OK, (await Client.PostJsonAsync(IngestClient.Trade(7), Key)).StatusCode);
+
+        await using var verifying = Db.AppDataSource();
+        var result = await LedgerVerifier.VerifyAsync(verifying);
+        Assert.False(result.Intact);
+        Assert.Equal(head + 1, result.FirstBadSeq);
+        Assert.Contains("'TRD-next' of source 'key:trading'", result.Reason);
+    }
 }

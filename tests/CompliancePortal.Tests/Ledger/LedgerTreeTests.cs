@@ -90,6 +90,10 @@ public sealed class LedgerTreeTests(PostgresFixture postgres) : IAsyncLifetime
             await owner.OpenAsync();
             await using var tx = await owner.BeginTransactionAsync();
             await using var purge = new NpgsqlCommand(
+                // What the retention job records first: the policy, and the day's archive manifest.
+                "INSERT INTO retention_policy (log_type, hot_days) VALUES ('SYSTEM', 30); " +
+                "INSERT INTO archive_manifests (day, log_type, object_key, sha256, entries, first_seq, last_seq, manifest_key) " +
+                "SELECT (created_at AT TIME ZONE 'UTC')::date, log_type, 'x', repeat('0', 64), count(*), min(seq), max(seq), 'm' FROM audit_log WHERE log_type = 'SYSTEM' GROUP BY 1, 2; " +
                 "SELECT set_config('compliance.retention_purge', 'on', true); " +
                 "INSERT INTO ledger_tombstones (seq, log_type, created_at, previous_hash, current_hash, archive_key, leaf_hash) " +
                 "SELECT seq, log_type, created_at, previous_hash, current_hash, 'x', sha256('\\x00'::bytea || canonical) FROM audit_log WHERE log_type = 'SYSTEM'; " +

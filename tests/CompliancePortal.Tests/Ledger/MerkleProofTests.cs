@@ -124,4 +124,30 @@ public sealed class MerkleProofTests
         var error = Assert.Throws<InvalidOperationException>(() => MerkleFrontier.Resume(300, stored));
         Assert.Contains("tile 0/1", error.Message);
     }
+    [Fact]
+    public void SegmentProofs_GiveTheRootOnlyForTheSegmentsOwnLeavesAndTheRightSize()
+    {
+        var random = new Random(4);
+        var leaves = Leaves(5000, 4);
+        var (tiles, _) = Grow(leaves, random);
+        foreach (var size in Sizes(random))
+        {
+            var root = MerkleReference.Mth(leaves[..size]);
+            var start = random.Next(size);
+            var end = random.Next(start + 1, size + 1);
+            var path = MerkleProofs.SegmentPath(new LeafRange(start, end), size);
+            // Each outside subtree's hash, from the reference's MTH over its leaves.
+            var hashes = path.Select(r => MerkleReference.Mth(leaves[(int)r.Start..(int)r.End])).ToList();
+            Assert.Equal(hashes, tiles.Hashes(path));
+            var segment = leaves[start..end];
+            Assert.Equal(root, MerkleProofs.SegmentRoot(start, segment, size, hashes));
+
+            var changed = segment.Select(h => (byte[])h.Clone()).ToList();
+            changed[random.Next(changed.Count)][random.Next(32)] ^= 0x01;
+            Assert.NotEqual(root, MerkleProofs.SegmentRoot(start, changed, size, hashes));
+            if (hashes.Count > 0) Assert.Null(MerkleProofs.SegmentRoot(start, segment, size, hashes[..^1]));
+            Assert.Null(MerkleProofs.SegmentRoot(start, segment, size, [.. hashes, root]));
+            if (segment.Count > 1) Assert.NotEqual(root, MerkleProofs.SegmentRoot(start, segment[..^1], size, hashes));
+        }
+    }
 }

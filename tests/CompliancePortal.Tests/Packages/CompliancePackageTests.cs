@@ -143,7 +143,7 @@ public sealed class CompliancePackageTests(PostgresFixture postgres) : IAsyncLif
 
         var zip = PackageZip.Read(zipBytes);
         var listed = zip.Manifest.GetProperty("files").EnumerateArray().ToDictionary(f => f.GetProperty("path").GetString()!, f => f.GetProperty("sha256").GetString()!);
-        Assert.Equal(zip.Files.Keys.Where(k => k != "manifest.json").Order(), listed.Keys.Order());
+        Assert.Equal(zip.Files.Keys.Where(k => k is not ("manifest.json" or "manifest.sig")).Order(), listed.Keys.Order());
         foreach (var (path, sha) in listed) Assert.True(PackageZip.Sha256(zip.Files[path]) == sha, $"{path} does not hash as the manifest says");
 
         // Each section holds exactly the period's records of its kind, as the hashed entries.
@@ -284,7 +284,8 @@ public sealed class CompliancePackageTests(PostgresFixture postgres) : IAsyncLif
         Assert.DoesNotContain(zip.Files.Keys, k => k.StartsWith("email_archive/", StringComparison.Ordinal));
         Assert.Equal("email_archive", zip.Manifest.GetProperty("omitted_sections")[0].GetProperty("section").GetString());
         Assert.Empty(zip.Lines("risk_events/risk_events.ndjson"));
-        Assert.Equal(["README.md", "ledger/ledger.ndjson", "manifest.json", "risk_events/risk_events.ndjson"], zip.Files.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["README.md", "ledger/checkpoint.note", "ledger/ledger.ndjson", "ledger/proof.json", "ledger/verifier_key.txt",
+            "manifest.json", "manifest.sig", "risk_events/risk_events.ndjson", "verify_package.py"], zip.Files.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -23,9 +23,31 @@ public sealed class CheckpointOptions
     /// <summary>The key name (and so the checkpoints' origin line) a generated key gets.</summary>
     public string KeyName { get; set; } = "localhost/compliance-portal";
 
+    /// <summary>C2SP tlog-witness servers each new checkpoint is sent to for cosigning; none by default.</summary>
+    public List<WitnessOptions> Witnesses { get; set; } = [];
+
+    /// <summary>How long one witness request may take.</summary>
+    public TimeSpan WitnessTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     public string? Problem() =>
         Interval <= TimeSpan.Zero ? "Checkpoints:Interval must be positive"
         : TreeInterval <= TimeSpan.Zero ? "Checkpoints:TreeInterval must be positive"
         : TreeBatchLeaves <= 0 ? "Checkpoints:TreeBatchLeaves must be positive"
-        : null;
+        : WitnessTimeout <= TimeSpan.Zero ? "Checkpoints:WitnessTimeout must be positive"
+        : Witnesses.Select(WitnessProblem).FirstOrDefault(p => p is not null);
+
+    private static string? WitnessProblem(WitnessOptions witness, int index)
+    {
+        if (!Uri.TryCreate(witness.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            return $"Checkpoints:Witnesses:{index}:Url must be an absolute http(s) URL";
+        try
+        {
+            CosignatureKey.Parse(witness.Key);
+            return null;
+        }
+        catch (FormatException ex)
+        {
+            return $"Checkpoints:Witnesses:{index}:Key is not a witness key: {ex.Message}";
+        }
+    }
 }

@@ -16,13 +16,16 @@ public sealed record StoredCheckpoint(long TreeSize, byte[] RootHash, string Not
 /// <see cref="CheckpointOptions.TreeInterval"/>) and every <see cref="CheckpointOptions.Interval"/>
 /// signs a checkpoint of the tree when it grew, and once more at shutdown. A checkpoint goes to
 /// the archive store (under checkpoints/, Object Lock where the bucket has it) before it is
-/// recorded in the database, so every recorded checkpoint is also anchored outside it.
+/// recorded in the database, so every recorded checkpoint is also anchored outside it. Each new
+/// checkpoint then goes to the configured witnesses (one round at a time: a witness needs only the
+/// newest, so a checkpoint signed while a round is out is covered by the next).
 /// </summary>
 public sealed class CheckpointWriter(
     NpgsqlDataSource dataSource,
     NoteSigner signer,
     IArchiveStore archive,
     LedgerCommitSignal committed,
+    WitnessClient witnesses,
     IOptions<CheckpointOptions> options,
     TimeProvider time,
     ILogger<CheckpointWriter> logger) : BackgroundService
@@ -33,6 +36,7 @@ public sealed class CheckpointWriter(
     public static string ArchiveKey(long treeSize) => ArchiveKeys.Check($"{ArchivePrefix}{treeSize:D20}.note");
 
     private readonly CheckpointOptions _options = options.Value;
+    private Task _witnessing = Task.CompletedTask;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -45,7 +49,8 @@ public sealed class CheckpointWriter(
                 await CatchUpAsync(stoppingToken);
                 if (time.GetUtcNow() >= nextCheckpoint)
                 {
-                    await CheckpointAsync(stoppingToken);
+                    if (await CheckpointAsync(stoppingToken) is { } signed && _witnessing.IsCompleted)
+                        _witnessing = WitnessAsync(signed, stoppingToken);
                     nextCheckpoint = time.GetUtcNow() + _options.Interval;
                 }
                 var untilCheckpoint = nextCheckpoint - time.GetUtcNow();
@@ -69,11 +74,27 @@ public sealed class CheckpointWriter(
         {
             using var shutdown = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             await CatchUpAsync(shutdown.Token);
-            await CheckpointAsync(shutdown.Token);
+            var last = await CheckpointAsync(shutdown.Token);
+            await _witnessing;
+            if (last is not null) await WitnessAsync(last, shutdown.Token);
         }
         catch (Exception ex)
         {
             logger.LogError(ex, "No checkpoint could be written at shutdown");
+        }
+    }
+
+    private async Task WitnessAsync(StoredCheckpoint checkpoint, CancellationToken ct)
+    {
+        if (!witnesses.Any) return;
+        try
+        {
+            await witnesses.SubmitAsync(checkpoint, ct);
+        }
+        catch (Exception ex)
+        {
+            // Never fails the writer: the next checkpoint goes to the witnesses again.
+            if (!ct.IsCancellationRequested) logger.LogError(ex, "The checkpoint of {Size} could not be sent to the witnesses", checkpoint.TreeSize);
         }
     }
 
@@ -134,11 +155,32 @@ public sealed class CheckpointWriter(
         return stored;
     }
 
-    public static async Task<StoredCheckpoint?> LatestAsync(NpgsqlDataSource dataSource, CancellationToken ct = default)
+    /// <summary>
+    /// The newest checkpoint, signed now when none yet covers the first <paramref name="entries"/>
+    /// entries (a package built between two checkpoints must still prove its last record).
+    /// </summary>
+    public async Task<StoredCheckpoint> CoveringAsync(long entries, CancellationToken ct = default)
+    {
+        if (await LatestAsync(dataSource, ct) is { } latest && latest.TreeSize >= entries) return latest;
+        var tree = await CatchUpAsync(ct);
+        if (tree.Size < entries) throw new LedgerTreeException($"the Merkle tree has {tree.Size} entries; it cannot cover {entries}");
+        await CheckpointAsync(ct);
+        return await LatestAsync(dataSource, ct) ?? throw new LedgerTreeException("no checkpoint was recorded");
+    }
+
+    /// <summary>The earliest recorded checkpoint of at least <paramref name="entries"/> entries: the first that covered them.</summary>
+    public static async Task<StoredCheckpoint?> FirstCoveringAsync(NpgsqlDataSource dataSource, long entries, CancellationToken ct = default) =>
+        await ReadOneAsync(dataSource, "WHERE tree_size >= $1 ORDER BY tree_size LIMIT 1", entries, ct);
+
+    public static Task<StoredCheckpoint?> LatestAsync(NpgsqlDataSource dataSource, CancellationToken ct = default) =>
+        ReadOneAsync(dataSource, "ORDER BY tree_size DESC LIMIT 1", null, ct);
+
+    private static async Task<StoredCheckpoint?> ReadOneAsync(NpgsqlDataSource dataSource, string where, long? entries, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var cmd = new NpgsqlCommand(
-            "SELECT tree_size, root_hash, note, signed_at, archive_key FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1", connection);
+            $"SELECT tree_size, root_hash, note, signed_at, archive_key FROM ledger_checkpoints {where}", connection);
+        if (entries is { } n) cmd.Parameters.Add(new() { Value = n });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct)
             ? new StoredCheckpoint(reader.GetInt64(0), (byte[])reader[1], reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4))

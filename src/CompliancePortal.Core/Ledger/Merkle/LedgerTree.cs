@@ -86,10 +86,13 @@ public static class LedgerTree
             while (await reader.ReadAsync(ct)) purged[reader.GetInt64(0)] = reader.IsDBNull(1) ? null : (byte[])reader[1];
         }
 
-        await using var rows = new NpgsqlCommand("SELECT seq, canonical FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq", connection);
+        // The leaf hash is computed where the bytes are (RFC 9162's SHA-256(0x00 ‖ canonical)):
+        // 32 bytes cross the wire per entry instead of the whole entry.
+        await using var rows = new NpgsqlCommand(
+            "SELECT seq, sha256('\\x00'::bytea || canonical) FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq", connection);
         rows.Parameters.Add(new() { Value = from });
         rows.Parameters.Add(new() { Value = target });
-        await using var stream = await rows.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
+        await using var stream = await rows.ExecuteReaderAsync(ct);
         var leaf = new byte[MerkleHash.Size];
         while (await stream.ReadAsync(ct))
         {
@@ -97,7 +100,7 @@ public static class LedgerTree
             AppendPurgedUpTo(frontier, purged, seq - 1);
             if (seq != frontier.Size + 1)
                 throw new LedgerTreeException($"entry {frontier.Size + 1} is missing from the ledger (the next stored entry is {seq}): the tree stops there");
-            MerkleHash.Leaf(await stream.GetFieldValueAsync<byte[]>(1, ct), leaf);
+            stream.GetBytes(1, 0, leaf, 0, MerkleHash.Size);
             frontier.Append(leaf);
         }
         AppendPurgedUpTo(frontier, purged, target);
@@ -147,6 +150,10 @@ public static class LedgerTree
 
     public static Task<List<byte[]>> ConsistencyProofAsync(NpgsqlDataSource dataSource, long first, long second, CancellationToken ct = default) =>
         HashesAsync(dataSource, second, MerkleProofs.ConsistencyPath(first, second), ct);
+
+    /// <summary>The hashes a package needs beside its segment's leaves to give the root of the tree of <paramref name="size"/>.</summary>
+    public static Task<List<byte[]>> SegmentProofAsync(NpgsqlDataSource dataSource, LeafRange segment, long size, CancellationToken ct = default) =>
+        HashesAsync(dataSource, size, MerkleProofs.SegmentPath(segment, size), ct);
 
     /// <summary>The root of the tree's first <paramref name="size"/> leaves.</summary>
     public static async Task<byte[]> RootAsync(NpgsqlDataSource dataSource, long size, CancellationToken ct = default) =>

@@ -109,6 +109,55 @@ public static class MerkleProofs
         return proof;
     }
 
+    /// <summary>
+    /// The subtrees of the tree of <paramref name="size"/> leaves that lie wholly outside
+    /// <paramref name="segment"/>, in the order RFC 9162's recursion meets them (left to right).
+    /// With them and the segment's own leaves anyone recomputes the root: this is how a package
+    /// proves its ledger segment is part of a signed checkpoint (docs/ledger-format.md, section 8).
+    /// </summary>
+    public static List<LeafRange> SegmentPath(LeafRange segment, long size)
+    {
+        if (segment.Count <= 0 || segment.Start < 0 || segment.End > size)
+            throw new ArgumentOutOfRangeException(nameof(segment), $"segment {segment} is not a non-empty part of a tree of {size}");
+        var path = new List<LeafRange>();
+        Walk(0, size);
+        return path;
+
+        void Walk(long lo, long hi)
+        {
+            if (hi <= segment.Start || lo >= segment.End) path.Add(new LeafRange(lo, hi));
+            else if (hi - lo > 1)
+            {
+                var k = Split(hi - lo);
+                Walk(lo, lo + k);
+                Walk(lo + k, hi);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The root of the tree of <paramref name="size"/> leaves from a segment's leaf hashes and the
+    /// hashes of <see cref="SegmentPath"/>; null when the hashes are too few or too many.
+    /// </summary>
+    public static byte[]? SegmentRoot(long start, IReadOnlyList<byte[]> leaves, long size, IReadOnlyList<byte[]> path)
+    {
+        var end = start + leaves.Count;
+        if (leaves.Count == 0 || start < 0 || end > size) return null;
+        var next = 0;
+        var root = Walk(0, size);
+        return next == path.Count ? root : null;
+
+        byte[]? Walk(long lo, long hi)
+        {
+            if (hi <= start || lo >= end) return next < path.Count ? path[next++] : null;
+            if (hi - lo == 1) return leaves[(int)(lo - start)];
+            var k = Split(hi - lo);
+            var left = Walk(lo, lo + k);
+            var right = left is null ? null : Walk(lo + k, hi);
+            return right is null ? null : MerkleHash.Node(left!, right);
+        }
+    }
+
     /// <summary>RFC 9162 2.1.3.2: does <paramref name="path"/> prove leaf <paramref name="index"/> in the tree of <paramref name="size"/> with <paramref name="root"/>?</summary>
     public static bool VerifyInclusion(long index, long size, ReadOnlySpan<byte> leafHash, IReadOnlyList<byte[]> path, ReadOnlySpan<byte> root)
     {
