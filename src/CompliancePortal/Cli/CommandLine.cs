@@ -14,7 +14,6 @@ namespace CompliancePortal.Cli;
 ///   verify --against-archive [--verifier-key KEY]
 ///                               also hold the ledger to every archived checkpoint and day manifest
 ///                               (checked with KEY, else the configured signing key's verifier)
-///   bench ingest --events N     the ingest benchmark (see README)
 ///   restore --database NAME [--backup KEY]
 ///                               restore a backup (default: the newest) into a new database and verify its ledger;
 ///                               exit code 0 verified, 2 not
@@ -24,29 +23,39 @@ namespace CompliancePortal.Cli;
 ///   maintenance [--loop]        as the database owner: migrations, partitions, retention purge,
 ///                               backup when due; --loop repeats every Maintenance:Interval
 /// Configuration (appsettings.json, --ConnectionStrings:Portal=...) is read as for the portal.
+/// The benchmarks are verbs of their own project (src/CompliancePortal.Bench).
 /// </summary>
 public static class CommandLine
 {
     public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "verify" or "bench" or "restore" or "archive-lifecycle" or "checkpoint-key" or "maintenance";
 
+    /// <summary>A verb's configuration: the working folder's appsettings.json, the environment, and --Section:Key=value arguments.</summary>
+    public static IConfiguration Configuration(string[] args) => new ConfigurationBuilder()
+        .SetBasePath(Directory.GetCurrentDirectory())
+        .AddJsonFile("appsettings.json", optional: true)
+        .AddEnvironmentVariables()
+        .AddCommandLine(args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=')).ToArray())
+        .Build();
+
     public static async Task<int> RunAsync(string[] args)
     {
-        var configuration = new ConfigurationBuilder()
-            .SetBasePath(Directory.GetCurrentDirectory())
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .AddCommandLine(args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=')).ToArray())
-            .Build();
+        var configuration = Configuration(args);
         return args[0] switch
         {
             "verify" => await VerifyAsync(configuration, args[1..]),
-            "bench" => await Bench.RunAsync(args[1..], configuration),
             "restore" => await RestoreCommand.RunAsync(args[1..], configuration),
             "archive-lifecycle" => await ArchiveLifecycleCommand.RunAsync(configuration, Console.Out),
             "checkpoint-key" => CheckpointKeyCommand.Run(args[1..], Console.Out, Console.Error),
             "maintenance" => await MaintenanceCommand.RunAsync(args[1..], configuration, Console.Out, StopOnCtrlC()),
+            "bench" => Moved("bench", "dotnet run -c Release --project src/CompliancePortal.Bench -- bench ..."),
             _ => 64,
         };
+    }
+
+    private static int Moved(string verb, string command)
+    {
+        Console.Error.WriteLine($"'{verb}' is no longer a verb of the portal: run {command}");
+        return 64;
     }
 
     /// <summary>Cancelled by Ctrl+C or SIGTERM, so a looping verb ends its pass's step and stops cleanly.</summary>

@@ -1,10 +1,23 @@
-using CompliancePortal.Bench;
+using CompliancePortal.Cli;
 
-namespace CompliancePortal.Cli;
+namespace CompliancePortal.Bench;
 
-/// <summary>`bench ingest …` (the ingest benchmark) and `bench search …` (the search benchmark); see README.</summary>
-public static class Bench
+/// <summary>
+/// <c>bench ingest …</c> (the ingest benchmark) and <c>bench search …</c> (the search benchmark),
+/// run as <c>dotnet run -c Release --project src/CompliancePortal.Bench -- bench …</c>; see docs/benchmarks.md.
+/// </summary>
+public static class BenchCommand
 {
+    public static async Task<int> Main(string[] args)
+    {
+        if (args is not ["bench", ..])
+        {
+            await Console.Error.WriteLineAsync(Usage);
+            return 64;
+        }
+        return await RunAsync(args[1..], CommandLine.Configuration(args));
+    }
+
     private const string Usage =
         "usage: bench ingest [--events N (200000)] [--clients C (8)] [--batch B (500)] [--insert-events M (20000)] [--search-sample S (2000)] [--warmup W (at most 400000, in rounds of 50000 until the JIT is quiet; 0 = none)]\n" +
         "                    [--without full-text|indexes (ablation)] [--Section:Key=value (a setting of the portal under test)]\n" +
