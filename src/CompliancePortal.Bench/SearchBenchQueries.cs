@@ -1,3 +1,4 @@
+using CompliancePortal.Core;
 using System.Diagnostics;
 using System.Globalization;
 using CompliancePortal.Core.Audit;
@@ -29,7 +30,7 @@ internal static class SearchBenchQueries
             var since30 = new DateTimeOffset(data.Last.UtcDateTime.Date.AddDays(-30), TimeSpan.Zero);
             var sinceYear = new DateTimeOffset(data.Last.UtcDateTime.Date.AddDays(-365), TimeSpan.Zero);
             var day = new DateTimeOffset(data.BlotterDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-            string Date(DateTimeOffset d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            string Date(DateTimeOffset d) => Formats.Day(d);
 
             var timings = new List<QueryTiming>
             {

@@ -106,8 +106,8 @@ public sealed partial class UserAdministration(UserManager<PortalUser> users, Us
         user = c.UserName,
         display_name = c.DisplayName,
         role = c.Role,
-        audit_from = c.AuditFrom?.ToString("yyyy-MM-dd"),
-        audit_to = c.AuditTo?.ToString("yyyy-MM-dd"),
+        audit_from = Formats.Day(c.AuditFrom),
+        audit_to = Formats.Day(c.AuditTo),
         disabled = c.IsDisabled,
     };
 }

@@ -147,7 +147,7 @@ public sealed class DailySummary(NpgsqlDataSource dataSource, IDbContextFactory<
 
     private static object Data(TradingDaySummary s) => new
     {
-        date = s.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        date = Formats.Day(s.Date),
         summary = s.Text(),
         trades_executed = s.Executed,
         trades_failed = s.Failed,

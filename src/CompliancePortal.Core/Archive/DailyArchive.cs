@@ -56,7 +56,7 @@ public sealed class DailyArchive(NpgsqlDataSource db, IArchiveStore store)
             objects.Add(await ArchiveLogTypeAsync(day, from, logType, ct));
 
         var edges = await EdgesAsync(from, ct);
-        var manifest = new DayManifest(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), objects.Sum(o => o.Count),
+        var manifest = new DayManifest(Formats.Day(day), objects.Sum(o => o.Count),
             edges.FirstSeq, edges.LastSeq, edges.FirstPrevious, edges.LastCurrent, objects);
         var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, new JsonSerializerOptions { WriteIndented = true });
         await store.PutAsync(ManifestKey(day), new MemoryStream(bytes), "application/json", ct: ct);

@@ -33,7 +33,7 @@ public sealed class BlotterArchive(
     /// <summary>The seed's file name (blotter_2024-10-08.csv), filed by year and month.</summary>
     public static string Key(DateOnly day) => $"blotters/{day:yyyy}/{day:MM}/{FileName(day)}";
 
-    public static string FileName(DateOnly day) => $"blotter_{day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}.csv";
+    public static string FileName(DateOnly day) => $"blotter_{Formats.Day(day)}.csv";
 
     public async Task<StoredBlotter?> FindAsync(DateOnly day, CancellationToken ct = default)
     {
@@ -134,7 +134,7 @@ public sealed class BlotterArchive(
         await using var tx = await context.Database.BeginTransactionAsync(ct);
         var receipt = await log.RecordInTransactionAsync((NpgsqlConnection)context.Database.GetDbConnection(), actor, GeneratedEvent, new
         {
-            date = row.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            date = Formats.Day(row.Day),
             rows = row.Rows,
             sha256 = row.Sha256,
             archive_key = row.ArchiveKey,

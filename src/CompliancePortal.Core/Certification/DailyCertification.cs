@@ -122,7 +122,7 @@ public sealed class DailyCertification(
         var now = time.GetUtcNow();
         var data = new Dictionary<string, object?>
         {
-            ["date"] = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["date"] = Formats.Day(day),
             ["certified_by"] = officer.UserName,
             ["certification_timestamp"] = CanonicalEntry.FormatTime(now),
             ["log_count"] = review.LogCount,

@@ -40,7 +40,7 @@ public sealed class EmailArchive(IArchiveStore store, LedgerWriter writer, Npgsq
     internal const int MaxListed = 200;
 
     public static string Key(DateOnly day, string sha256) =>
-        ArchiveKeys.Check($"compliance/emails/{day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}/{sha256}.eml");
+        ArchiveKeys.Check($"compliance/emails/{Formats.Day(day)}/{sha256}.eml");
 
     /// <summary>Whether <paramref name="key"/> is where this archive keeps the message with that SHA-256 (on any day).</summary>
     public static bool IsKeyOf(string key, string sha256) =>

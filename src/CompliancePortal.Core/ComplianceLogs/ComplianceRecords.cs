@@ -44,7 +44,7 @@ public sealed class ComplianceRecords(UserActionLog log, NpgsqlDataSource db)
         if (t.Score is < 0 or > 100) return "A score is between 0 and 100.";
         await log.RecordAsync(officer, TrainingCompletedEvent, new
         {
-            employee = t.Employee.Trim(), course = t.Course.Trim(), completed_on = t.CompletedOn.ToString("yyyy-MM-dd"), score = t.Score,
+            employee = t.Employee.Trim(), course = t.Course.Trim(), completed_on = Formats.Day(t.CompletedOn), score = t.Score,
         });
         return null;
     }

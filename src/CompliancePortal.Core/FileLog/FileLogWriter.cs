@@ -76,7 +76,7 @@ public sealed class FileLogWriter(
         string? fileDay = null;
         foreach (var entry in entries)
         {
-            var day = DayOf(entry.Event.ReceivedAt.UtcDateTime);
+            var day = Formats.Day(entry.Event.ReceivedAt.UtcDateTime);
             if (day != fileDay)
             {
                 if (fileDay is not null) await AppendToFileAsync(fileDay, lines, ct);
@@ -105,7 +105,7 @@ public sealed class FileLogWriter(
         while (await reader.ReadAsync(ct))
         {
             var seq = reader.GetInt64(0);
-            var day = DayOf(reader.GetDateTime(1));
+            var day = Formats.Day(reader.GetDateTime(1));
             if (day != fileDay)
             {
                 if (fileDay is not null) await AppendToFileAsync(fileDay, lines, ct);
@@ -129,7 +129,6 @@ public sealed class FileLogWriter(
         lines.ResetWrittenCount();
     }
 
-    private static string DayOf(DateTime utc) => utc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     /// <summary>One line: the canonical JSON with previous_hash and current_hash added at the end.</summary>
     private static void AppendLine(ArrayBufferWriter<byte> lines, byte[] canonical, string previousHash, string currentHash)

@@ -286,7 +286,7 @@ public static partial class EventParser
     private const string DepthMessage = "the event nests deeper than the limit of 32 levels";
 
     private static string TooLargeMessage(int size) =>
-        $"the event is {size} bytes, over the limit of {IngestLimits.MaxEventBytes} bytes (64 KiB) per event";
+        $"the event is {size} bytes, over the limit of {IngestLimits.MaxEventBytes} bytes ({Formats.Size(IngestLimits.MaxEventBytes)}) per event";
 
     private static string DescribeJsonError(JsonException ex)
     {

@@ -244,15 +244,6 @@ public sealed class MarketingMaterialService(
     public static string ArchiveKeyOf(long id, int version, CheckedFile file) =>
         ArchiveKeys.Check($"materials/{id}/v{version}/{file.Sha256}.{file.Kind.Extension}");
 
-    /// <summary>"20 MiB", "512 KiB", "900 bytes".</summary>
-    public static string FormatSize(long bytes) => bytes switch
-    {
-        >= 1024 * 1024 when bytes % (1024 * 1024) == 0 => $"{bytes / (1024 * 1024)} MiB",
-        >= 1024 * 1024 => (bytes / (1024.0 * 1024)).ToString("0.0", CultureInfo.InvariantCulture) + " MiB",
-        >= 1024 => (bytes / 1024.0).ToString("0.#", CultureInfo.InvariantCulture) + " KiB",
-        _ => $"{bytes} bytes",
-    };
-
     /// <summary>An upload that passed every check: its bytes, type and hash.</summary>
     public sealed record CheckedFile(string Title, string Audience, string FileName, byte[] Bytes, MaterialFileKind Kind, string Sha256);
 
@@ -290,7 +281,7 @@ public sealed class MarketingMaterialService(
         while ((n = await upload.Content.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, max + 1 - buffer.Length)), ct)) > 0)
         {
             buffer.Write(chunk, 0, n);
-            if (buffer.Length > max) return (null, $"The file is larger than the {FormatSize(max)} limit.");
+            if (buffer.Length > max) return (null, $"The file is larger than the {Formats.Size(max)} limit.");
         }
         if (buffer.Length == 0) return (null, "The file is empty.");
 

@@ -209,7 +209,7 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
 
             var manifest = new PackageManifest("compliance-package/1", package.Id, package.RequestedBy,
                 CanonicalEntry.FormatTime(package.RequestedAt), CanonicalEntry.FormatTime(time.GetUtcNow()),
-                PackageService.Day(package.FromDate), PackageService.Day(package.ToDate),
+                Formats.Day(package.FromDate), Formats.Day(package.ToDate),
                 "UTC days, both inclusive, by each record's event timestamp", present, omitted,
                 SectionRules.Where(r => package.Sections.Contains(r.Key)).ToDictionary(), head, segment!, proof.Checkpoint, files);
             var manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, new JsonSerializerOptions
@@ -297,8 +297,8 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
         {
             package_id = package.Id,
             requested_by = package.RequestedBy,
-            from = PackageService.Day(package.FromDate),
-            to = PackageService.Day(package.ToDate),
+            from = Formats.Day(package.FromDate),
+            to = Formats.Day(package.ToDate),
             sections = manifest.Sections,
             sha256 = sha,
             bytes = size,

@@ -60,8 +60,8 @@ public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, 
         await log.RecordInTransactionAsync((NpgsqlConnection)db.Database.GetDbConnection(), reader.Actor, RequestedEvent, new
         {
             package_id = package.Id,
-            from = Day(from),
-            to = Day(to),
+            from = Formats.Day(from),
+            to = Formats.Day(to),
             sections = package.Sections,
             granted = reader.Scope,
         }, ct: ct);
@@ -77,14 +77,14 @@ public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, 
         if (reader.GrantedFrom is not { } granted || reader.GrantedTo is not { } grantedTo || grantedTo < granted)
             return "You have no granted audit period, so you cannot request a package.";
         if (from < granted || to > grantedTo)
-            return $"The period {Day(from)}..{Day(to)} is outside your granted period {Day(granted)}..{Day(grantedTo)}.";
+            return $"The period {Formats.Day(from)}..{Formats.Day(to)} is outside your granted period {Formats.Day(granted)}..{Formats.Day(grantedTo)}.";
         return null;
     }
 
     private string? Validate(DateOnly from, DateOnly to, IReadOnlyCollection<string> sections, DateOnly today)
     {
         if (to < from) return "The period ends before it starts.";
-        if (to > today) return $"The period cannot end after today ({Day(today)} UTC).";
+        if (to > today) return $"The period cannot end after today ({Formats.Day(today)} UTC).";
         if (to.DayNumber - from.DayNumber + 1 > options.Value.MaxDays)
             return $"A package covers at most {options.Value.MaxDays} days; ask for a shorter period.";
         if (sections.Count == 0) return "Choose at least one section.";
@@ -190,5 +190,4 @@ public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, 
         return expired;
     }
 
-    internal static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }

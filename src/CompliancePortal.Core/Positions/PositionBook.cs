@@ -56,7 +56,7 @@ public sealed class PositionBook(IDbContextFactory<PortalDbContext> contexts, Le
         var receipts = await LedgerAppender.AppendAsync(connection, [new AppendRequest(source, [PositionLedger.Entry(SubmittedEvent, new
         {
             submission_id = submission.Id,
-            date = Day(submission.AsOf),
+            date = Formats.Day(submission.AsOf),
             total_count = submission.PositionCount,
             total_value = submission.TotalValue,
             total_delta = submission.TotalDelta,
@@ -68,7 +68,6 @@ public sealed class PositionBook(IDbContextFactory<PortalDbContext> contexts, Le
             submission.TotalDelta, submission.PositionsSha256, receipts[0][0].Seq), null);
     }
 
-    public static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }
 
 internal static class PositionLocks

@@ -50,7 +50,7 @@ public static class PositionParser
                 {
                     case "date":
                         if (value.ValueKind == JsonValueKind.String
-                            && DateOnly.TryParseExact(value.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+                            && Formats.TryParseDay(value.GetString(), out var d))
                             asOf = d;
                         else errors.Add(new(null, "\"date\" must be a string YYYY-MM-DD"));
                         break;

@@ -11,7 +11,7 @@ public sealed class PositionSnapshots(IDbContextFactory<PortalDbContext> context
 {
     public const string DownloadedEvent = "position_snapshot_downloaded";
 
-    public static string FileName(DateOnly day) => $"positions_{PositionBook.Day(day)}.json";
+    public static string FileName(DateOnly day) => $"positions_{Formats.Day(day)}.json";
 
     public async Task<PositionSnapshot?> FindAsync(DateOnly day, CancellationToken ct = default)
     {

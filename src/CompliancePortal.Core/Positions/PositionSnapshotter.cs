@@ -65,10 +65,10 @@ public sealed class PositionSnapshotter(IDbContextFactory<PortalDbContext> conte
             var deadline = options.Value.DeadlineOf(day);
             var receipt = await log.RecordInTransactionAsync(connection, Job, MissingEvent, new
             {
-                date = PositionBook.Day(day),
+                date = Formats.Day(day),
                 deadline = CanonicalEntry.FormatTime(deadline),
                 severity = "exception",
-                detail = $"no position submission for {PositionBook.Day(day)} by the end-of-day deadline; no snapshot was taken",
+                detail = $"no position submission for {Formats.Day(day)} by the end-of-day deadline; no snapshot was taken",
             }, LogTypes.Compliance, ct);
             db.MissedPositionDays.Add(new MissedPositionDay { Date = day, RecordedAt = now, LedgerSeq = receipt.Seq });
             await db.SaveChangesAsync(ct);
@@ -94,7 +94,7 @@ public sealed class PositionSnapshotter(IDbContextFactory<PortalDbContext> conte
         };
         var entry = await log.RecordInTransactionAsync(connection, Job, SnapshotEvent, new
         {
-            date = PositionBook.Day(day),
+            date = Formats.Day(day),
             total_count = snapshot.TotalCount,
             total_value = snapshot.TotalValue,
             total_delta = snapshot.TotalDelta,
@@ -121,7 +121,7 @@ public sealed class PositionSnapshotter(IDbContextFactory<PortalDbContext> conte
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
-            json.WriteString("date", PositionBook.Day(day));
+            json.WriteString("date", Formats.Day(day));
             json.WriteString("timestamp", CanonicalEntry.FormatTime(asOf));
             json.WritePropertyName("positions");
             json.WriteStartArray();

@@ -255,7 +255,7 @@ public sealed partial class PreclearanceService(
         quantity = r.Quantity,
         side = r.Side.ToString().ToLowerInvariant(),
         account = r.Account,
-        trade_date = r.TradeDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        trade_date = Formats.Day(r.TradeDate),
         reason = r.Reason,
         reviewer = r.Reviewer,
         decision = r.Status switch

@@ -34,7 +34,7 @@ public sealed class RestrictedListService(IDbContextFactory<PortalDbContext> con
         db.RestrictedList.Add(entry);
         await db.SaveChangesAsync(ct);
         await log.RecordInTransactionAsync((NpgsqlConnection)db.Database.GetDbConnection(), officer, "restricted_list_added",
-            new { security, effective_from = from.ToString("yyyy-MM-dd"), effective_to = to?.ToString("yyyy-MM-dd"), reason = entry.Reason }, ct: ct);
+            new { security, effective_from = Formats.Day(from), effective_to = Formats.Day(to), reason = entry.Reason }, ct: ct);
         await tx.CommitAsync(ct);
         log.Committed();
         return null;
@@ -51,7 +51,7 @@ public sealed class RestrictedListService(IDbContextFactory<PortalDbContext> con
         entry.EffectiveTo = lastDay;
         await db.SaveChangesAsync(ct);
         await log.RecordInTransactionAsync((NpgsqlConnection)db.Database.GetDbConnection(), officer, "restricted_list_ended",
-            new { security = entry.Security, effective_from = entry.EffectiveFrom.ToString("yyyy-MM-dd"), effective_to = lastDay.ToString("yyyy-MM-dd") }, ct: ct);
+            new { security = entry.Security, effective_from = Formats.Day(entry.EffectiveFrom), effective_to = Formats.Day(lastDay) }, ct: ct);
         await tx.CommitAsync(ct);
         log.Committed();
         return null;

@@ -84,8 +84,8 @@ public sealed partial class LegalHoldService(IDbContextFactory<PortalDbContext> 
     private static object Describe(LegalHold h) => new
     {
         hold_id = h.Id,
-        from_day = h.FromDay.ToString("yyyy-MM-dd"),
-        to_day = h.ToDay.ToString("yyyy-MM-dd"),
+        from_day = Formats.Day(h.FromDay),
+        to_day = Formats.Day(h.ToDay),
         log_type = h.LogType,
         asset = h.Asset,
         hold_user_id = h.UserId,

@@ -116,7 +116,7 @@ public sealed class RetentionPurger(PortalConnections connections, DailyArchive 
         }
         await log.RecordInTransactionAsync(connection, Job, PurgedEvent, new
         {
-            day = Format(day),
+            day = Formats.Day(day),
             log_type = logType,
             count = deleted,
             first_seq = firstSeq,
@@ -134,7 +134,7 @@ public sealed class RetentionPurger(PortalConnections connections, DailyArchive 
     {
         await log.RecordAsync(Job, RefusedEvent, new
         {
-            day = Format(day),
+            day = Formats.Day(day),
             log_type = logType,
             archive_key = archived?.Key,
             manifest_key = DailyArchive.ManifestKey(day),
@@ -242,5 +242,4 @@ public sealed class RetentionPurger(PortalConnections connections, DailyArchive 
 
     private static DateTimeOffset StartOf(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
 
-    private static string Format(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }

@@ -175,7 +175,7 @@ public sealed class AuditQueryInput
     {
         var utc = value.ToUniversalTime();
         if (!endOfDay && utc.TimeOfDay == TimeSpan.Zero || endOfDay && utc.TimeOfDay == LastMicrosecond)
-            return utc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            return Formats.Day(utc);
         return utc.Ticks % TimeSpan.TicksPerSecond == 0
             ? utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)
             : CanonicalEntry.FormatTime(utc);

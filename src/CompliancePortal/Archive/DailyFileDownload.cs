@@ -1,3 +1,4 @@
+using CompliancePortal.Core;
 using System.Globalization;
 using CompliancePortal.Accounts;
 using CompliancePortal.Core.Archive;
@@ -26,7 +27,7 @@ public static class DailyFileDownload
         Func<DateOnly, CancellationToken, Task<DailyFile?>> find)
     {
         var ct = http.RequestAborted;
-        if (!DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        if (!Formats.TryParseDay(date, out var day))
         {
             await Results.Problem(statusCode: 400, title: "Bad date", detail: $"'{date}' is not a date (yyyy-MM-dd).").ExecuteAsync(http);
             return;

@@ -1,3 +1,4 @@
+using CompliancePortal.Core;
 using System.Globalization;
 using CompliancePortal.Archive;
 using CompliancePortal.Core.Accounts;
@@ -14,7 +15,7 @@ public static class BlotterSetup
         builder.Services.AddSingleton<BlotterArchive>();
     }
 
-    public static string DownloadPath(DateOnly day) => $"/api/v1/blotters/{day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}";
+    public static string DownloadPath(DateOnly day) => $"/api/v1/blotters/{Formats.Day(day)}";
 
     /// <summary>GET /api/v1/blotters/{yyyy-MM-dd}: the stored CSV, for ComplianceOfficers and Auditors (their granted days only).</summary>
     public static void MapTradeBlotters(this IEndpointRouteBuilder app)

@@ -1,3 +1,4 @@
+using CompliancePortal.Core;
 using System.Globalization;
 using CompliancePortal.Accounts;
 using CompliancePortal.Core.Accounts;
@@ -15,7 +16,7 @@ public static class CertificationSetup
         builder.Services.AddSingleton<DailyCertification>();
     }
 
-    public static string PagePath(DateOnly day) => $"/certification/{day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}";
+    public static string PagePath(DateOnly day) => $"/certification/{Formats.Day(day)}";
 
     /// <summary>
     /// GET /api/v1/certifications/{yyyy-MM-dd}: the day's figures, differences and certification;
@@ -39,7 +40,7 @@ public static class CertificationSetup
     }
 
     private static DateOnly? ParseDay(string date) =>
-        DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day : null;
+        Formats.TryParseDay(date, out var day) ? day : null;
 
     private static IResult BadDate(string date) => Results.Problem(statusCode: 400, title: "Bad date", detail: $"'{date}' is not a date (yyyy-MM-dd).");
 }

@@ -31,7 +31,7 @@ public static class CommunicationsSetup
         @event == EmailArchive.ArchivedEvent && EmailArchive.Locate(eventData) is var (day, sha)
             ? $"/api/v1/communications/emails/{day:yyyy-MM-dd}/{sha}" : null;
 
-    private static readonly SourceUpload Upload = new(LogTypes.Communication, "archive email", "message/rfc822", EmailArchive.MaxMessageBytes, "25 MiB");
+    private static readonly SourceUpload Upload = new(LogTypes.Communication, "archive email", "message/rfc822", EmailArchive.MaxMessageBytes);
 
     /// <summary>POST /api/v1/communications/emails: one raw message as message/rfc822; answers after the ledger entry is committed.</summary>
     private static async Task<IResult> ArchiveEmailAsync(HttpContext http, ApiKeyStore keys, EmailArchive archive)

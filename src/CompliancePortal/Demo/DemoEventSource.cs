@@ -1,3 +1,4 @@
+using CompliancePortal.Core;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -85,7 +86,7 @@ public sealed class DemoEventSource(
     /// <summary>Today's positions, as the trading system submits its book (the snapshot job freezes it after the deadline).</summary>
     private Task PostBookAsync(HttpClient http, CancellationToken ct)
     {
-        var today = time.GetUtcNow().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var today = Formats.Day(time.GetUtcNow());
         var book = $$"""
             {"date":"{{today}}","positions":[
               {"asset":"SPY","quantity":200,"market_value":80400.00,"delta":200,"account":"FUND-A"},

@@ -1,3 +1,4 @@
+using CompliancePortal.Core;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CompliancePortal.Core.Ledger;
@@ -61,7 +62,7 @@ public sealed class DemoEvents(int seed)
             ["symbol"] = $"{asset}{at.AddDays(7):yyMMdd}{(action.Contains("CALL") ? 'C' : 'P')}{(int)(strike * 1000):D8}",
             ["quantity"] = quantity,
             ["strike"] = strike,
-            ["expiration"] = at.AddDays(7).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["expiration"] = Formats.Day(at.AddDays(7)),
             ["order_type"] = "limit",
             ["limit_price"] = limit,
             ["broker"] = "alpaca",

@@ -1,3 +1,4 @@
+using CompliancePortal.Core;
 using System.Buffers;
 using System.Text.Json.Serialization;
 using CompliancePortal.Core.ApiKeys;
@@ -46,13 +47,13 @@ public static class IngestEndpoints
                 "Send Content-Type application/json (one object or an array) or application/x-ndjson (one object per line).");
 
         if (http.Request.ContentLength > IngestLimits.MaxRequestBytes)
-            return Problems.TooLarge($"The request body is {http.Request.ContentLength} bytes, over the limit of {IngestLimits.MaxRequestBytes} bytes (8 MiB) per request.");
+            return Problems.TooLarge($"The request body is {http.Request.ContentLength} bytes, over the limit of {IngestLimits.MaxRequestBytes} bytes ({Formats.Size(IngestLimits.MaxRequestBytes)}) per request.");
         var (buffer, length) = await ReadBodyAsync(http);
         ParseResult parsed;
         try
         {
             if (length < 0)
-                return Problems.TooLarge($"The request body is over the limit of {IngestLimits.MaxRequestBytes} bytes (8 MiB) per request.");
+                return Problems.TooLarge($"The request body is over the limit of {IngestLimits.MaxRequestBytes} bytes ({Formats.Size(IngestLimits.MaxRequestBytes)}) per request.");
             // The parsed events own copies of their data, so the body's buffer goes back to the pool here.
             parsed = EventParser.Parse(buffer.AsMemory(0, length), format.Value, receivedAt);
         }

@@ -1,3 +1,4 @@
+using CompliancePortal.Core;
 using CompliancePortal.Core.ApiKeys;
 
 namespace CompliancePortal.Ingest;
@@ -6,8 +7,8 @@ namespace CompliancePortal.Ingest;
 /// <param name="LogType">The grant the API key needs.</param>
 /// <param name="Action">What the key does, for the 403 message ("submit positions").</param>
 /// <param name="MediaType">The only Content-Type taken.</param>
-/// <param name="MaxBytes">The body's limit; <paramref name="Limit"/> names it in the 413 message ("8 MiB").</param>
-public sealed record SourceUpload(string LogType, string Action, string MediaType, int MaxBytes, string Limit)
+/// <param name="MaxBytes">The body's limit, named in the 413 message in bytes and as "8 MiB".</param>
+public sealed record SourceUpload(string LogType, string Action, string MediaType, int MaxBytes)
 {
     /// <summary>
     /// The key and the whole body, or the problem to answer: 401 for the key, 403 without the grant,
@@ -23,7 +24,7 @@ public sealed record SourceUpload(string LogType, string Action, string MediaTyp
         if (!string.Equals(mediaType, MediaType, StringComparison.OrdinalIgnoreCase))
             return (null, default, Problems.UnsupportedMediaType($"Send Content-Type {MediaType}."));
 
-        var tooLarge = Problems.TooLarge($"The request body is over the limit of {MaxBytes} bytes ({Limit}). Nothing was stored.");
+        var tooLarge = Problems.TooLarge($"The request body is over the limit of {MaxBytes} bytes ({Formats.Size(MaxBytes)}). Nothing was stored.");
         if (http.Request.ContentLength > MaxBytes) return (null, default, tooLarge);
         var body = new MemoryStream();
         var buffer = new byte[81920];

@@ -1,3 +1,4 @@
+using CompliancePortal.Core;
 using System.Globalization;
 using CompliancePortal.Archive;
 using CompliancePortal.Core.Accounts;
@@ -27,7 +28,7 @@ public static class PositionsSetup
         builder.Services.AddSingleton<PositionSnapshots>();
     }
 
-    public static string DownloadPath(DateOnly day) => $"/api/v1/positions/snapshots/{PositionBook.Day(day)}";
+    public static string DownloadPath(DateOnly day) => $"/api/v1/positions/snapshots/{Formats.Day(day)}";
 
     public static void MapPositionsApi(this IEndpointRouteBuilder app)
     {
@@ -42,7 +43,7 @@ public static class PositionsSetup
             .RequireAuthorization(new AuthorizeAttribute { Roles = UserRoles.RecordReaders });
     }
 
-    private static readonly SourceUpload Upload = new(LogTypes.Position, "submit positions", "application/json", IngestLimits.MaxRequestBytes, "8 MiB");
+    private static readonly SourceUpload Upload = new(LogTypes.Position, "submit positions", "application/json", IngestLimits.MaxRequestBytes);
 
     private static async Task<IResult> SubmitAsync(HttpContext http, ApiKeyStore keys, PositionBook book, IOptions<PositionsOptions> options)
     {
@@ -64,7 +65,7 @@ public static class PositionsSetup
         return Results.Ok(new Dictionary<string, object?>
         {
             ["submission_id"] = receipt!.SubmissionId,
-            ["date"] = receipt.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["date"] = Formats.Day(receipt.Date),
             ["total_count"] = receipt.TotalCount,
             ["total_value"] = receipt.TotalValue,
             ["total_delta"] = receipt.TotalDelta,

@@ -45,7 +45,7 @@ public sealed class PackageListTests
         Assert.Contains("Building · 47% · risk events", rows[0].TextContent);
         Assert.Contains("Trade blotters, Risk events", rows[0].TextContent);
         Assert.Equal($"/api/v1/packages/{ready.Id}/download", rows[1].QuerySelector("[data-testid=package-download]")!.GetAttribute("href"));
-        Assert.Contains("3.0 MB", rows[1].TextContent);
+        Assert.Contains("3 MiB", rows[1].TextContent);
         Assert.Null(rows[2].QuerySelector("[data-testid=package-download]"));
         Assert.Contains("Expired", rows[2].TextContent);
     }
