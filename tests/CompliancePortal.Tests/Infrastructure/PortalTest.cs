@@ -1,4 +1,7 @@
+using System.Net;
 using CompliancePortal.Core.Ledger;
+using CompliancePortal.Core.Ledger.Checkpoints;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CompliancePortal.Tests.Infrastructure;
 
@@ -25,4 +28,20 @@ public abstract class PortalTest(PostgresFixture postgres) : IAsyncLifetime
     protected virtual void Configure(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder) { }
 
     public virtual async Task DisposeAsync() => await Portal.DisposeAsync();
+
+    protected CheckpointWriter Writer => Portal.Services.GetRequiredService<CheckpointWriter>();
+
+    /// <summary>Posts <paramref name="count"/> demo trades (ids from <paramref name="from"/>) in one NDJSON request.</summary>
+    protected async Task PostTradesAsync(int count, int from = 0)
+    {
+        var response = await Client.PostNdJsonAsync(Enumerable.Range(from, count).Select(i => IngestClient.Trade(i)), Key);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>Brings the tree level with the ledger and signs a checkpoint of it now.</summary>
+    protected async Task<StoredCheckpoint> CheckpointNowAsync()
+    {
+        await Writer.CatchUpAsync();
+        return await Writer.CheckpointAsync() ?? throw new InvalidOperationException("the tree did not grow");
+    }
 }

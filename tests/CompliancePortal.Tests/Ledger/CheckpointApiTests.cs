@@ -12,9 +12,8 @@ namespace CompliancePortal.Tests.Ledger;
 [Collection(PostgresCollection.Name)]
 public sealed class CheckpointApiTests(PostgresFixture postgres) : PortalTest(postgres)
 {
-    private CheckpointWriter Writer => Portal.Services.GetRequiredService<CheckpointWriter>();
-
-    private async Task<List<long>> PostTradesAsync(int count, int from = 0)
+    /// <summary>Posts trades and returns their seqs, checking each receipt's leaf_index.</summary>
+    private async Task<List<long>> PostTradesForSeqsAsync(int count, int from = 0)
     {
         var response = await Client.PostNdJsonAsync(Enumerable.Range(from, count).Select(i => IngestClient.Trade(i)), Key);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -29,7 +28,7 @@ public sealed class CheckpointApiTests(PostgresFixture postgres) : PortalTest(po
     private Task<List<byte[]>> StoredLeavesAsync() => MerkleReference.StoredLeavesAsync(Db);
 
     /// <summary>Brings the tree level with the ledger and signs a checkpoint now (the background writer does both on its own timers).</summary>
-    private async Task<Checkpoint> CheckpointNowAsync()
+    private async Task<Checkpoint> ServedCheckpointNowAsync()
     {
         await Writer.CatchUpAsync();
         await Writer.CheckpointAsync();
@@ -50,8 +49,8 @@ public sealed class CheckpointApiTests(PostgresFixture postgres) : PortalTest(po
     [Fact]
     public async Task Checkpoint_AfterAppends_IsSignedWithThePublishedKeyOverTheStoredLeavesAndArchived()
     {
-        await PostTradesAsync(40);
-        var checkpoint = await CheckpointNowAsync();
+        await PostTradesForSeqsAsync(40);
+        var checkpoint = await ServedCheckpointNowAsync();
 
         Assert.Equal(await HeadAsync(), checkpoint.Size);
         Assert.Equal(MerkleReference.Mth(await StoredLeavesAsync()), checkpoint.Root);
@@ -73,10 +72,10 @@ public sealed class CheckpointApiTests(PostgresFixture postgres) : PortalTest(po
     [Fact]
     public async Task Proofs_ForReceiptsAndBetweenCheckpoints_VerifyAgainstTheSignedRoots()
     {
-        var firstSeqs = await PostTradesAsync(300);
-        var first = await CheckpointNowAsync();
-        var laterSeqs = await PostTradesAsync(200, from: 1000);
-        var second = await CheckpointNowAsync();
+        var firstSeqs = await PostTradesForSeqsAsync(300);
+        var first = await ServedCheckpointNowAsync();
+        var laterSeqs = await PostTradesForSeqsAsync(200, from: 1000);
+        var second = await ServedCheckpointNowAsync();
         var leaves = await StoredLeavesAsync();
 
         foreach (var seq in new[] { firstSeqs[0], firstSeqs[^1], laterSeqs[0], laterSeqs[^1] })
@@ -110,8 +109,8 @@ public sealed class CheckpointApiTests(PostgresFixture postgres) : PortalTest(po
     [InlineData("/api/v1/ledger/proof/consistency?from=1&to=99999999999999999999", HttpStatusCode.BadRequest, "whole number")]
     public async Task Proofs_ForBadQueries_AnswerAProblemThatSaysWhy(string path, HttpStatusCode status, string says)
     {
-        await PostTradesAsync(5);
-        await CheckpointNowAsync();
+        await PostTradesForSeqsAsync(5);
+        await ServedCheckpointNowAsync();
 
         var response = await Get(path);
 
@@ -122,8 +121,8 @@ public sealed class CheckpointApiTests(PostgresFixture postgres) : PortalTest(po
     [Fact]
     public async Task ProofApi_WithoutAGrantedKeyOrReaderRole_IsRefused()
     {
-        await PostTradesAsync(3);
-        await CheckpointNowAsync();
+        await PostTradesForSeqsAsync(3);
+        await ServedCheckpointNowAsync();
         var notVerifying = await Portal.CreateKeyAsync("feeder", ["TRADE"], canVerify: false);
         string[] paths = ["/api/v1/ledger/checkpoint", "/api/v1/ledger/checkpoint/key", "/api/v1/ledger/proof/inclusion?seq=1", "/api/v1/ledger/proof/consistency?from=1"];
 

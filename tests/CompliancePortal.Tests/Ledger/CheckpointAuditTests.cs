@@ -11,20 +11,6 @@ namespace CompliancePortal.Tests.Ledger;
 [Collection(PostgresCollection.Name)]
 public sealed class CheckpointAuditTests(PostgresFixture postgres) : PortalTest(postgres)
 {
-    private CheckpointWriter Writer => Portal.Services.GetRequiredService<CheckpointWriter>();
-
-    private async Task PostTradesAsync(int count, int from = 0)
-    {
-        var response = await Client.PostNdJsonAsync(Enumerable.Range(from, count).Select(i => IngestClient.Trade(i)), Key);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
-
-    private async Task<StoredCheckpoint> CheckpointNowAsync()
-    {
-        await Writer.CatchUpAsync();
-        return await Writer.CheckpointAsync() ?? throw new InvalidOperationException("the tree did not grow");
-    }
-
     private Task<CheckpointAuditResult> AuditAsync() => Portal.Services.GetRequiredService<CheckpointAudit>().RunAsync();
 
     /// <summary>

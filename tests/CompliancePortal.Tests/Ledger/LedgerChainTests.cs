@@ -17,12 +17,6 @@ public sealed class LedgerChainTests(PostgresFixture postgres) : PortalTest(post
         return await LedgerVerifier.VerifyAsync(db);
     }
 
-    private async Task PostTradesAsync(int count)
-    {
-        var response = await Client.PostNdJsonAsync(Enumerable.Range(1, count).Select(i => IngestClient.Trade(i)), Key);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
-
     [Fact]
     public async Task Append_FromManyConcurrentClients_FormsOneGaplessVerifiableChain()
     {
@@ -87,7 +81,7 @@ public sealed class LedgerChainTests(PostgresFixture postgres) : PortalTest(post
     [Fact]
     public async Task Verify_RecomputesEachHashFromTheStoredCanonicalBytes()
     {
-        await PostTradesAsync(5);
+        await PostTradesAsync(5, from: 1);
         await using var connection = new NpgsqlConnection(Db.Admin);
         await connection.OpenAsync();
         await using var cmd = new NpgsqlCommand("SELECT previous_hash, canonical, current_hash FROM audit_log ORDER BY seq", connection);
@@ -118,7 +112,7 @@ public sealed class LedgerChainTests(PostgresFixture postgres) : PortalTest(post
     [MemberData(nameof(Tampering))]
     public async Task Verify_AfterSuperuserTampering_NamesTheTamperedSeq(string name, string tamper)
     {
-        await PostTradesAsync(6);
+        await PostTradesAsync(6, from: 1);
         Assert.True((await VerifyAsync()).Intact);
 
         // A superuser can bypass the triggers; verification must still see it.
@@ -133,7 +127,7 @@ public sealed class LedgerChainTests(PostgresFixture postgres) : PortalTest(post
     [Fact]
     public async Task Verify_WhenTheLastRowIsRemoved_ReportsItMissing()
     {
-        await PostTradesAsync(4);
+        await PostTradesAsync(4, from: 1);
 
         await Db.ExecuteAsAdminAsync("SET session_replication_role = replica; DELETE FROM audit_log WHERE seq = 4");
 
@@ -202,7 +196,7 @@ public sealed class LedgerChainTests(PostgresFixture postgres) : PortalTest(post
     [Fact]
     public async Task VerifyApi_ReturnsTheResultShape()
     {
-        await PostTradesAsync(3);
+        await PostTradesAsync(3, from: 1);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/ledger/verify");
         request.Headers.Add("X-Api-Key", Key);
 

@@ -12,7 +12,6 @@ public sealed class WitnessTests(PostgresFixture postgres) : PortalTest(postgres
 {
     private LoopbackWitness _witness = null!;
 
-    private CheckpointWriter Writer => Portal.Services.GetRequiredService<CheckpointWriter>();
     private WitnessClient Witnesses => Portal.Services.GetRequiredService<WitnessClient>();
 
     public override async Task InitializeAsync()
@@ -33,18 +32,6 @@ public sealed class WitnessTests(PostgresFixture postgres) : PortalTest(postgres
     {
         await base.DisposeAsync();
         await _witness.DisposeAsync();
-    }
-
-    private async Task PostTradesAsync(int count, int from = 0)
-    {
-        var response = await Client.PostNdJsonAsync(Enumerable.Range(from, count).Select(i => IngestClient.Trade(i)), Key);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
-
-    private async Task<StoredCheckpoint> CheckpointNowAsync()
-    {
-        await Writer.CatchUpAsync();
-        return await Writer.CheckpointAsync() ?? throw new InvalidOperationException("the tree did not grow");
     }
 
     [Fact]
