@@ -16,7 +16,7 @@ public static class AlertsSetup
         builder.Services.AddOptions<AlertsOptions>().BindConfiguration(AlertsOptions.Section)
             .Validate(o => o.PollIntervalMilliseconds > 0, "Alerts:PollIntervalMilliseconds must be positive")
             .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<AlertsOptions>, ChannelValidation>();
+        builder.Services.AddSingleton<IValidateOptions<AlertsOptions>, AlertChannelValidation>();
         builder.Services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<AlertsOptions>>().Value;
@@ -35,12 +35,7 @@ public static class AlertsSetup
         // Pages on every instance reload when an alert is raised or acknowledged anywhere.
         builder.Services.AddLedgerEventWatch<AlertService>(AlertMonitor.RaisedEvent, s => s.NotifyChanged);
         builder.Services.AddLedgerEventWatch<AlertService>(AlertService.AcknowledgedEvent, s => s.NotifyChanged);
+        builder.Services.AddTransient<DailySummaryJob>();
     }
 
-    /// <summary>A channel that cannot send stops start-up with a message naming it.</summary>
-    private sealed class ChannelValidation : IValidateOptions<AlertsOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, AlertsOptions options) =>
-            options.ChannelProblem() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
-    }
 }

@@ -8,8 +8,12 @@ public static class ArchiveSetup
     /// The archive store chosen by configuration: "Archive:Kind" = "Local" (default; files under
     /// "Archive:Folder", .data/archive) or "S3" (section "Archive:S3").
     /// </summary>
-    public static void AddArchiveStore(this WebApplicationBuilder builder) =>
+    public static void AddArchiveStore(this WebApplicationBuilder builder)
+    {
         builder.Services.AddSingleton(Create(builder.Configuration, builder.Environment.ContentRootPath));
+        builder.Services.AddSingleton<DailyArchive>();
+        builder.Services.AddTransient<DailyArchiveJob>();
+    }
 
     /// <summary>The configured store; the command-line verbs use it as the portal does.</summary>
     public static IArchiveStore Create(IConfiguration configuration, string contentRoot)

@@ -10,21 +10,10 @@ namespace CompliancePortal.Blotter;
 /// <summary>Daily trade blotters: the archive of them (the job is in Jobs/), the page /blotters and the download.</summary>
 public static class BlotterSetup
 {
-    public static void AddTradeBlotters(this WebApplicationBuilder builder)
+    public static void AddBlotter(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<BlotterArchive>();
+        builder.Services.AddSingleton<TradeBlotter>();
+        builder.Services.AddTransient<TradeBlotterJob>();
     }
-
-    public static string DownloadPath(DateOnly day) => $"/api/v1/blotters/{Formats.Day(day)}";
-
-    /// <summary>GET /api/v1/blotters/{yyyy-MM-dd}: the stored CSV, for ComplianceOfficers and Auditors (their granted days only).</summary>
-    public static void MapTradeBlotters(this IEndpointRouteBuilder app)
-    {
-        app.MapGet("/api/v1/blotters/{date}", DownloadAsync)
-            .RequireAuthorization(new AuthorizeAttribute { Roles = UserRoles.RecordReaders });
-    }
-
-    private static Task DownloadAsync(string date, HttpContext http, BlotterArchive blotters) =>
-        DailyFileDownload.SendAsync(http, date, "trade blotter", BlotterArchive.DownloadedEvent, async (day, ct) =>
-            await blotters.FindAsync(day, ct) is { } b ? new DailyFile(b.ArchiveKey, b.Sha256, BlotterArchive.FileName(day), "text/csv; charset=utf-8") : null);
 }

@@ -6,7 +6,10 @@ using CompliancePortal.Core.Database;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Core.Retention;
 using CompliancePortal.Database;
+using CompliancePortal.Backup;
 using CompliancePortal.Jobs;
+using CompliancePortal.Ledger;
+using CompliancePortal.Retention;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

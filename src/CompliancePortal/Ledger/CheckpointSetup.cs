@@ -63,10 +63,3 @@ public static class CheckpointSetup
         }
     }
 }
-
-/// <summary>Names the first bad Checkpoints setting (an interval, a witness's URL or key) at start-up.</summary>
-internal sealed class CheckpointOptionsValidation : IValidateOptions<CheckpointOptions>
-{
-    public ValidateOptionsResult Validate(string? name, CheckpointOptions options) =>
-        options.Problem() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
-}

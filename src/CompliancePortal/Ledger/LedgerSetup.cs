@@ -26,5 +26,7 @@ public static class LedgerSetup
                 sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<LedgerCommitSignal>(), folder,
                 sp.GetRequiredService<ILogger<FileLogWriter>>()));
         }
+        builder.Services.AddTransient<LedgerVerificationJob>();
+        builder.Services.AddTransient<PartitionMaintenanceJob>();
     }
 }

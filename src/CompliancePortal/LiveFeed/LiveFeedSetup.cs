@@ -6,7 +6,7 @@ namespace CompliancePortal.LiveFeed;
 /// <summary>
 /// The live feed: a follower that reads newly committed ledger rows by seq (woken by NOTIFY
 /// from any instance, by local commits and by a fallback poll), the in-process notifier pages
-/// subscribe to, the /hubs/ledger SignalR hub, and the trading dashboard's metrics.
+/// subscribe to and the /hubs/ledger SignalR hub.
 /// </summary>
 public static class LiveFeedSetup
 {
@@ -22,10 +22,6 @@ public static class LiveFeedSetup
         builder.Services.AddSingleton<LedgerFollower>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LedgerFollower>());
         builder.Services.AddHostedService<LedgerHubBroadcaster>();
-        builder.Services.AddSingleton<TradingMetrics>();
-        builder.Services.AddSingleton<CompliancePortal.Core.Reports.TradingReports>();   // the Reports page beside the dashboard
         builder.Services.AddSignalR();
     }
-
-    public static void MapLiveFeed(this IEndpointRouteBuilder app) => app.MapHub<LedgerHub>(LedgerHub.Path);
 }

@@ -17,7 +17,7 @@ public static class PreclearanceSetup
         builder.Services.AddSingleton(sp => new PreclearanceRules(sp.GetRequiredService<IOptions<PreclearanceOptions>>().Value, sp.GetRequiredService<MarketCalendar>()));
         builder.Services.AddSingleton<PreclearanceService>();
         builder.Services.AddSingleton<RestrictedListService>();
-        builder.Services.AddSingleton<CompliancePortal.Core.ComplianceLogs.ComplianceRecords>();
         builder.Services.AddLedgerEventWatch<PreclearanceService>(PreclearanceService.LedgerEvent, s => s.NotifyChanged);
+        builder.Services.AddTransient<PreclearanceExpiryJob>();
     }
 }

@@ -11,8 +11,6 @@ namespace CompliancePortal.Retention;
 /// </summary>
 public static class RetentionSetup
 {
-    public sealed record ReleaseBody(string? Reason);
-
     public static void AddRetention(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section)
@@ -22,31 +20,6 @@ public static class RetentionSetup
         builder.Services.AddSingleton<LegalHoldService>();
         builder.Services.AddSingleton<RetentionPurger>();
         builder.Services.AddSingleton<LedgerTombstones>();
-    }
-
-    /// <summary>Holds for scripts: officers and admins read them; only ComplianceOfficers place or release them.</summary>
-    public static void MapRetentionApi(this IEndpointRouteBuilder app)
-    {
-        var api = app.MapGroup("/api/v1/retention/holds").DisableAntiforgery();
-
-        api.MapGet("", async (LegalHoldService holds) => Results.Ok(await holds.ListAsync()))
-            .RequireAuthorization(p => p.RequireRole(UserRoles.ComplianceOfficer, UserRoles.Admin));
-
-        api.MapPost("", async (LegalHoldForm body, HttpContext http, LegalHoldService holds) =>
-        {
-            var (hold, error) = await holds.CreateAsync(AccountSetup.ActorOf(http), body);
-            return hold is not null
-                ? Results.Created($"/api/v1/retention/holds/{hold.Id}", hold)
-                : Results.Problem(statusCode: 400, title: "Hold not placed", detail: error + " Nothing was stored.");
-        }).RequireAuthorization(p => p.RequireRole(UserRoles.ComplianceOfficer));
-
-        api.MapPost("/{id:int}/release", async (int id, ReleaseBody body, HttpContext http, LegalHoldService holds) =>
-        {
-            var (hold, error) = await holds.ReleaseAsync(AccountSetup.ActorOf(http), id, body.Reason);
-            if (hold is not null) return Results.Ok(hold);
-            return error!.StartsWith("No legal hold", StringComparison.Ordinal)
-                ? Results.NotFound()
-                : Results.Problem(statusCode: 409, title: "Hold not released", detail: error);
-        }).RequireAuthorization(p => p.RequireRole(UserRoles.ComplianceOfficer));
+        builder.Services.AddTransient<RetentionJob>();
     }
 }

@@ -33,7 +33,7 @@ public sealed class BlotterDownloadTests(PostgresFixture postgres) : PortalTest(
         var officer = await Portal.CreateUserAsync(UserRoles.ComplianceOfficer);
         using var client = await Portal.SignedInClientAsync(officer);
 
-        var response = await client.GetAsync(BlotterSetup.DownloadPath(_day));
+        var response = await client.GetAsync(BlotterEndpoints.DownloadPath(_day));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var bytes = await response.Content.ReadAsByteArrayAsync();
@@ -52,8 +52,8 @@ public sealed class BlotterDownloadTests(PostgresFixture postgres) : PortalTest(
         using var insideClient = await Portal.SignedInClientAsync(inside);
         using var outsideClient = await Portal.SignedInClientAsync(outside);
 
-        Assert.Equal(HttpStatusCode.OK, (await insideClient.GetAsync(BlotterSetup.DownloadPath(_day))).StatusCode);
-        var refused = await outsideClient.GetAsync(BlotterSetup.DownloadPath(_day));
+        Assert.Equal(HttpStatusCode.OK, (await insideClient.GetAsync(BlotterEndpoints.DownloadPath(_day))).StatusCode);
+        var refused = await outsideClient.GetAsync(BlotterEndpoints.DownloadPath(_day));
 
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Contains("outside your granted period", await refused.Content.ReadAsStringAsync());
@@ -88,7 +88,7 @@ public sealed class BlotterDownloadTests(PostgresFixture postgres) : PortalTest(
     {
         using var client = await Portal.SignedInClientAsync(await Portal.CreateUserAsync(role));
 
-        var response = await client.GetAsync(BlotterSetup.DownloadPath(_day));
+        var response = await client.GetAsync(BlotterEndpoints.DownloadPath(_day));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM audit_log WHERE event = 'trade_blotter_downloaded'"));
@@ -100,7 +100,7 @@ public sealed class BlotterDownloadTests(PostgresFixture postgres) : PortalTest(
         using var client = await Portal.SignedInClientAsync(await Portal.CreateUserAsync(UserRoles.ComplianceOfficer));
 
         var bad = await client.GetAsync("/api/v1/blotters/2024-13-45");
-        var none = await client.GetAsync(BlotterSetup.DownloadPath(_day.AddDays(-30)));
+        var none = await client.GetAsync(BlotterEndpoints.DownloadPath(_day.AddDays(-30)));
 
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("is not a date", await bad.Content.ReadAsStringAsync());
@@ -116,7 +116,7 @@ public sealed class BlotterDownloadTests(PostgresFixture postgres) : PortalTest(
         var path = Path.Combine(Portal.ArchiveFolder, _stored.ArchiveKey);
         await File.WriteAllTextAsync(path, (await File.ReadAllTextAsync(path)).Replace("8.5", "9.5"));
 
-        var response = await client.GetAsync(BlotterSetup.DownloadPath(_day));
+        var response = await client.GetAsync(BlotterEndpoints.DownloadPath(_day));
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         var body = await response.Content.ReadAsStringAsync();

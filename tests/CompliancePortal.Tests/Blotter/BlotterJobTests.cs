@@ -4,6 +4,7 @@ using CompliancePortal.Core.Blotter;
 using CompliancePortal.Core.Calendar;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Jobs;
+using CompliancePortal.Blotter;
 using CompliancePortal.Tests.Infrastructure;
 using CsvHelper;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,5 @@
 using Bunit;
-using CompliancePortal.Components.Pages.Certification;
+using CompliancePortal.Certification.Pages;
 using CompliancePortal.Core.Blotter;
 using CompliancePortal.Core.Certification;
 using CompliancePortal.Core.Ledger;

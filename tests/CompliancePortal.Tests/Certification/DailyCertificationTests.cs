@@ -6,6 +6,7 @@ using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Blotter;
 using CompliancePortal.Core.Certification;
 using CompliancePortal.Jobs;
+using CompliancePortal.Blotter;
 using CompliancePortal.Tests.Blotter;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -165,7 +166,7 @@ public sealed class DailyCertificationTests(PostgresFixture postgres) : PortalTe
         using var client = await Portal.SignedInClientAsync(await Portal.CreateUserAsync(role, new DateOnly(2000, 1, 1), new DateOnly(2100, 1, 1)));
 
         var response = await client.PostAsJsonAsync(ApiPath, new { });
-        var page = await client.GetAsync(CertificationSetup.PagePath(_day));
+        var page = await client.GetAsync(CertificationEndpoints.PagePath(_day));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Contains("/account/denied", page.Headers.Location?.OriginalString);

@@ -131,7 +131,7 @@ public sealed class EmailArchiveTests(PostgresFixture postgres) : PortalTest(pos
 
         // The event page links the entry to this path (EventDetailViewTests shows the link).
         var data = (string)(await Db.ScalarAsync($"SELECT event_data::text FROM audit_log WHERE seq = {archived.GetProperty("seq").GetInt64()}"))!;
-        var path = CompliancePortal.Communications.CommunicationsSetup.DownloadPath(EmailArchive.ArchivedEvent, data);
+        var path = CompliancePortal.Communications.CommunicationsEndpoints.DownloadPath(EmailArchive.ArchivedEvent, data);
         Assert.Equal($"/api/v1/communications/emails/2026-11-25/{sha}", path);
         var response = await client.GetAsync(path);
 

@@ -1,6 +1,7 @@
 using System.Net;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Jobs;
+using CompliancePortal.Ledger;
 using CompliancePortal.Tests.Infrastructure;
 using Hangfire;
 using Hangfire.Storage;
@@ -20,12 +21,12 @@ public sealed class JobsTests(PostgresFixture postgres) : PortalTest(postgres)
         using var employee = await Portal.SignedInClientAsync(await Portal.CreateUserAsync(UserRoles.Employee));
         using var admin = await Portal.SignedInClientAsync(await Portal.CreateUserAsync(UserRoles.Admin));
 
-        var toSignIn = await anonymous.GetAsync(JobsSetup.DashboardPath);
+        var toSignIn = await anonymous.GetAsync(JobsEndpoints.DashboardPath);
         Assert.Equal(HttpStatusCode.Redirect, toSignIn.StatusCode);
         Assert.Contains("/account/login", toSignIn.Headers.Location!.OriginalString);
-        Assert.Equal(HttpStatusCode.Forbidden, (await employee.GetAsync(JobsSetup.DashboardPath)).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await employee.GetAsync(JobsSetup.DashboardPath + "/recurring")).StatusCode);
-        var page = await admin.GetAsync(JobsSetup.DashboardPath + "/recurring");
+        Assert.Equal(HttpStatusCode.Forbidden, (await employee.GetAsync(JobsEndpoints.DashboardPath)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await employee.GetAsync(JobsEndpoints.DashboardPath + "/recurring")).StatusCode);
+        var page = await admin.GetAsync(JobsEndpoints.DashboardPath + "/recurring");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("ledger-verification", await page.Content.ReadAsStringAsync());
     }

@@ -1,5 +1,5 @@
 using Bunit;
-using CompliancePortal.Components.Pages.Packages;
+using CompliancePortal.Packages.Pages;
 using CompliancePortal.Core.Packages;
 using CompliancePortal.Tests.Infrastructure;
 

@@ -53,7 +53,7 @@ public sealed class PositionSnapshotDownloadTests(PostgresFixture postgres) : IA
         var officer = await _portal.CreateUserAsync(UserRoles.ComplianceOfficer);
         using var client = await _portal.SignedInClientAsync(officer);
 
-        var response = await client.GetAsync(PositionsSetup.DownloadPath(Wednesday));
+        var response = await client.GetAsync(PositionsEndpoints.DownloadPath(Wednesday));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -83,7 +83,7 @@ public sealed class PositionSnapshotDownloadTests(PostgresFixture postgres) : IA
         Assert.DoesNotContain("positions-2026-11-25", auditorPage);
         Assert.DoesNotContain(_snapshot.Sha256, auditorPage);
 
-        var refused = await auditor.GetAsync(PositionsSetup.DownloadPath(Wednesday));
+        var refused = await auditor.GetAsync(PositionsEndpoints.DownloadPath(Wednesday));
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Contains("outside your granted period", await refused.Content.ReadAsStringAsync());
         Assert.Equal(1L, await DownloadsRecorded(auditorName, "outside_granted_period"));
@@ -97,9 +97,9 @@ public sealed class PositionSnapshotDownloadTests(PostgresFixture postgres) : IA
         var path = Path.Combine(_portal.ArchiveFolder, _snapshot.ArchiveKey);
         await File.WriteAllTextAsync(path, (await File.ReadAllTextAsync(path)).Replace("80400", "90400"));
 
-        var altered = await client.GetAsync(PositionsSetup.DownloadPath(Wednesday));
+        var altered = await client.GetAsync(PositionsEndpoints.DownloadPath(Wednesday));
         var bad = await client.GetAsync("/api/v1/positions/snapshots/2026-02-30");
-        var none = await client.GetAsync(PositionsSetup.DownloadPath(Tuesday));
+        var none = await client.GetAsync(PositionsEndpoints.DownloadPath(Tuesday));
 
         Assert.Equal(HttpStatusCode.InternalServerError, altered.StatusCode);
         var body = await altered.Content.ReadAsStringAsync();

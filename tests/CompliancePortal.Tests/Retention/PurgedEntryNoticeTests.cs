@@ -1,5 +1,5 @@
 using Bunit;
-using CompliancePortal.Components.Pages.Retention;
+using CompliancePortal.Retention.Pages;
 using CompliancePortal.Core.Retention;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

@@ -215,7 +215,7 @@ public sealed class RetentionPurgeTests(PostgresFixture postgres) : RetentionTes
     {
         await Client.PostNdJsonAsync(Enumerable.Range(1, 3).Select(i => IngestClient.Trade(i)), Key);
         var configured = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<RetentionOptions>(Portal.Services);
-        var job = new CompliancePortal.Jobs.RetentionJob(Purger(configured.HotDays), Microsoft.Extensions.Logging.Abstractions.NullLogger<CompliancePortal.Jobs.RetentionJob>.Instance);
+        var job = new CompliancePortal.Retention.RetentionJob(Purger(configured.HotDays), Microsoft.Extensions.Logging.Abstractions.NullLogger<CompliancePortal.Retention.RetentionJob>.Instance);
 
         Assert.Equal(0, await job.RunAsync(CancellationToken.None));
 

@@ -1,5 +1,5 @@
 using Bunit;
-using CompliancePortal.Components.Pages.Search;
+using CompliancePortal.Search.Pages;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Core.Search;
 using CompliancePortal.Tests.Infrastructure;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Claims;
 using Bunit;
-using CompliancePortal.Components.Pages.Search;
+using CompliancePortal.Search.Pages;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Search;
@@ -180,8 +180,8 @@ public sealed class SearchAccessTests(PostgresFixture postgres) : SearchTest(pos
         using var csv = CsvReader.Create(bytes, new CsvReaderOptions { HasHeader = false });
         var rows = new List<Dictionary<string, string>>();
         Assert.True(csv.Read());
-        var header = Enumerable.Range(0, SearchSetup.CsvColumns.Length).Select(csv.GetString).ToArray();
-        Assert.Equal(SearchSetup.CsvColumns, header);
+        var header = Enumerable.Range(0, SearchEndpoints.CsvColumns.Length).Select(csv.GetString).ToArray();
+        Assert.Equal(SearchEndpoints.CsvColumns, header);
         while (csv.Read())
         {
             Assert.Equal(header.Length, csv.FieldCount);

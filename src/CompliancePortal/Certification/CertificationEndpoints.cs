@@ -1,0 +1,40 @@
+using CompliancePortal.Core;
+using System.Globalization;
+using CompliancePortal.Accounts;
+using CompliancePortal.Core.Accounts;
+using CompliancePortal.Core.Certification;
+
+namespace CompliancePortal.Certification;
+
+public static class CertificationEndpoints
+{
+    public sealed record CertifyBody(string? Note);
+
+    public static string PagePath(DateOnly day) => $"/certification/{Formats.Day(day)}";
+
+    /// <summary>
+    /// GET /api/v1/certifications/{yyyy-MM-dd}: the day's figures, differences and certification;
+    /// POST the same path ({"note": "…"} optional) certifies it. ComplianceOfficers only.
+    /// </summary>
+    public static void MapCertificationApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/certifications").DisableAntiforgery().RequireAuthorization(p => p.RequireRole(UserRoles.ComplianceOfficer));
+
+        api.MapGet("/{date}", async (string date, DailyCertification certification, HttpContext http) =>
+            ParseDay(date) is { } day ? Results.Ok(await certification.ReviewAsync(day, http.RequestAborted)) : BadDate(date));
+
+        api.MapPost("/{date}", async (string date, CertifyBody? body, HttpContext http, DailyCertification certification) =>
+        {
+            if (ParseDay(date) is not { } day) return BadDate(date);
+            var result = await certification.CertifyAsync(AccountSetup.ActorOf(http), day, body?.Note, http.RequestAborted);
+            return result.Certification is { } c
+                ? Results.Ok(new { date, certified_by = c.CertifiedBy, certified_at = c.CertifiedAt, ledger_seq = c.LedgerSeq })
+                : Results.Problem(statusCode: 409, title: "Not certified", detail: result.Error);
+        });
+    }
+
+    private static DateOnly? ParseDay(string date) =>
+        Formats.TryParseDay(date, out var day) ? day : null;
+
+    private static IResult BadDate(string date) => Results.Problem(statusCode: 400, title: "Bad date", detail: $"'{date}' is not a date (yyyy-MM-dd).");
+}

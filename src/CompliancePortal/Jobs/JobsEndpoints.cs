@@ -1,0 +1,31 @@
+using CompliancePortal.Ledger;
+using CompliancePortal.Core.Accounts;
+using CompliancePortal.Core.Database;
+using CompliancePortal.Database;
+using Hangfire;
+using Hangfire.Dashboard;
+using Hangfire.PostgreSql;
+
+namespace CompliancePortal.Jobs;
+
+public static class JobsEndpoints
+{
+    public const string DashboardPath = "/admin/jobs";
+
+    public static void MapJobsDashboard(this IEndpointRouteBuilder app)
+    {
+        // The endpoint's policy does the authorization (anonymous → sign-in, other roles → 403),
+        // so Hangfire's own filter only has to let those requests through.
+        app.MapHangfireDashboard(DashboardPath, new DashboardOptions
+        {
+            Authorization = [new AllowAuthorizedEndpoint()],
+            AppPath = "/",
+            DashboardTitle = "CompliancePortal jobs",
+        }).RequireAuthorization(p => p.RequireRole(UserRoles.Admin));
+    }
+
+    private sealed class AllowAuthorizedEndpoint : IDashboardAuthorizationFilter
+    {
+        public bool Authorize(DashboardContext context) => context.GetHttpContext().User.IsInRole(UserRoles.Admin);
+    }
+}

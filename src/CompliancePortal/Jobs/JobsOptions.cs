@@ -1,0 +1,23 @@
+using CompliancePortal.Ledger;
+using CompliancePortal.Core.Accounts;
+using CompliancePortal.Core.Database;
+using CompliancePortal.Database;
+using Hangfire;
+using Hangfire.Dashboard;
+using Hangfire.PostgreSql;
+
+namespace CompliancePortal.Jobs;
+
+/// <summary>Configuration section "Jobs": Hangfire's server and the recurring jobs' UTC cron schedules.</summary>
+public sealed class JobsOptions
+{
+    public const string Section = "Jobs";
+
+    /// <summary>Run a Hangfire server in this process (several instances share the work; each job runs once).</summary>
+    public bool Server { get; set; } = true;
+
+    public int WorkerCount { get; set; } = 2;
+
+    /// <summary>Job name → UTC cron expression; a job missing here is not scheduled.</summary>
+    public Dictionary<string, string> Schedules { get; set; } = [];
+}

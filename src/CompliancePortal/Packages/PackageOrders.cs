@@ -1,0 +1,34 @@
+using CompliancePortal.Accounts;
+using CompliancePortal.Core.Accounts;
+using CompliancePortal.Core.Packages;
+using CompliancePortal.Ingest;
+using CompliancePortal.Jobs;
+using CompliancePortal.Search;
+using Hangfire;
+using Microsoft.AspNetCore.Authorization;
+
+namespace CompliancePortal.Packages;
+
+/// <summary>
+/// Records a request, then queues its build on Hangfire (any instance's server may run it). The
+/// request is committed first: if queueing fails, the package stays Queued and the
+/// package-recovery job queues it once it has been silent for <see cref="PackageOptions.StalledAfter"/>.
+/// </summary>
+public sealed class PackageOrders(PackageService packages, IBackgroundJobClient jobs, ILogger<PackageOrders> logger)
+{
+    public async Task<PackageRequestResult> RequestAsync(Core.Search.RecordReader? reader, DateOnly from, DateOnly to,
+        IReadOnlyCollection<string> sections, CancellationToken ct = default)
+    {
+        var result = await packages.RequestAsync(reader, from, to, sections, ct);
+        if (result.Package is not { } package) return result;
+        try
+        {
+            jobs.Enqueue<PackageBuildJob>(j => j.RunAsync(package.Id, CancellationToken.None));
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Compliance package {Id}: queueing its build failed; the package-recovery job will queue it", package.Id);
+        }
+        return result;
+    }
+}
