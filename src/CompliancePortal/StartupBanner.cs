@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace CompliancePortal;
 
 /// <summary>Prints where the portal listens and the demo credentials once it is up.</summary>
-internal sealed class StartupBanner(IServer server, IHostApplicationLifetime lifetime, IOptions<DemoOptions> demo, IConfiguration configuration,
+internal sealed class StartupBanner(IServer server, IHostApplicationLifetime lifetime, IOptions<DemoOptions> demo,
     NoteSigner checkpointSigner) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
@@ -19,7 +19,7 @@ internal sealed class StartupBanner(IServer server, IHostApplicationLifetime lif
             Console.WriteLine("==================== CompliancePortal ====================");
             foreach (var address in addresses) Console.WriteLine($"  Portal:        {address}");
             Console.WriteLine($"  Checkpoint verifier key: {checkpointSigner.Verifier.Encoded}");
-            if (configuration.GetValue("Demo:Enabled", true))
+            if (demo.Value.Enabled)
             {
                 Console.WriteLine($"  Demo API key:  {demo.Value.ApiKey}   (all log types + verification)");
                 Console.WriteLine($"  Demo logins (password '{demo.Value.Password}'):");

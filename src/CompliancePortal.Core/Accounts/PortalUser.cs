@@ -39,19 +39,4 @@ public static class UserRoles
     public const string Admin = "Admin";
 
     public static readonly IReadOnlyList<string> All = [Employee, PortfolioManager, ComplianceOfficer, Auditor, Admin];
-
-    /// <summary>Who watches the live feed and the trading dashboard.</summary>
-    public const string FeedViewers = $"{PortfolioManager},{ComplianceOfficer},{Admin}";
-
-    /// <summary>Who searches and opens ledger records (auditors within their period).</summary>
-    public const string RecordReaders = $"{ComplianceOfficer},{Auditor}";
-
-    /// <summary>Who sees and acknowledges alerts: compliance, and the operator for system alerts.</summary>
-    public const string AlertHandlers = $"{ComplianceOfficer},{Admin}";
-
-    /// <summary>Who may run a full-chain verification from the portal.</summary>
-    public const string Verifiers = $"{ComplianceOfficer},{Admin}";
-
-    /// <summary>Who may read checkpoints and Merkle proofs (hashes only, no record content).</summary>
-    public const string ProofReaders = $"{ComplianceOfficer},{Auditor},{Admin}";
 }

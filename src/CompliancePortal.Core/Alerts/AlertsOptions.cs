@@ -1,9 +1,14 @@
 namespace CompliancePortal.Core.Alerts;
 
 /// <summary>Configuration section "Alerts".</summary>
-public sealed class AlertsOptions
+public sealed class AlertsOptions : ISettings
 {
     public const string Section = "Alerts";
+
+    static string ISettings.Section => Section;
+
+    public string? Problem() =>
+        PollIntervalMilliseconds <= 0 ? "Alerts:PollIntervalMilliseconds must be positive" : ChannelProblem();
 
     /// <summary>false: no rules are evaluated and no alert is raised.</summary>
     public bool Enabled { get; set; } = true;

@@ -12,9 +12,16 @@ public enum ExchangeHolidays
 }
 
 /// <summary>Configuration section "Calendar".</summary>
-public sealed class CalendarOptions
+public sealed class CalendarOptions : ISettings
 {
     public const string Section = "Calendar";
+
+    static string ISettings.Section => Section;
+
+    public string? Problem() =>
+        Holidays.Any(d => d.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday)
+        ? "Calendar:Holidays lists a Saturday or Sunday: give the weekday the market is closed instead"
+        : null;
 
     public ExchangeHolidays Exchange { get; set; } = ExchangeHolidays.NYSE;
 

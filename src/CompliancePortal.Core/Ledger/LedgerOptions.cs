@@ -1,9 +1,16 @@
 namespace CompliancePortal.Core.Ledger;
 
 /// <summary>Configuration section "Ledger": how the batching writer groups commits.</summary>
-public sealed class LedgerOptions
+public sealed class LedgerOptions : ISettings
 {
     public const string Section = "Ledger";
+
+    static string ISettings.Section => Section;
+
+    public string? Problem() =>
+        MaxBatchEvents <= 0 || MaxQueuedEvents <= 0 || MaxLingerMilliseconds < 0
+        ? "Ledger limits (MaxBatchEvents, MaxQueuedEvents, MaxLingerMilliseconds) must be positive"
+        : null;
 
     /// <summary>Most events in one transaction.</summary>
     public int MaxBatchEvents { get; set; } = 5000;

@@ -1,9 +1,16 @@
 namespace CompliancePortal.Core.LiveFeed;
 
 /// <summary>Configuration section "LiveFeed": how the ledger follower wakes and how much the hub hands out.</summary>
-public sealed class LiveFeedOptions
+public sealed class LiveFeedOptions : ISettings
 {
     public const string Section = "LiveFeed";
+
+    static string ISettings.Section => Section;
+
+    public string? Problem() =>
+        PollIntervalMilliseconds > 0 && ReconnectDelayMilliseconds >= 0 && PageSize > 0 && MaxEntriesPerCall > 0
+        ? null
+        : "LiveFeed intervals and sizes (PollIntervalMilliseconds, ReconnectDelayMilliseconds, PageSize, MaxEntriesPerCall) must be positive";
 
     /// <summary>
     /// Fallback poll: the follower reads the ledger at least this often even if no NOTIFY or

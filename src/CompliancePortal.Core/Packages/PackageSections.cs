@@ -26,9 +26,16 @@ public static class PackageSections
 }
 
 /// <summary>Configuration section "Packages".</summary>
-public sealed class PackageOptions
+public sealed class PackageOptions : ISettings
 {
     public const string Section = "Packages";
+
+    static string ISettings.Section => Section;
+
+    public string? Problem() =>
+        ExpiresAfter <= TimeSpan.Zero || MaxDays <= 0 || HeartbeatInterval <= TimeSpan.Zero || StalledAfter <= TimeSpan.Zero
+        ? "Packages:ExpiresAfter, MaxDays, HeartbeatInterval and StalledAfter must be positive"
+        : null;
 
     /// <summary>How long a finished package can be downloaded; then the sweep deletes its object.</summary>
     public TimeSpan ExpiresAfter { get; set; } = TimeSpan.FromDays(7);

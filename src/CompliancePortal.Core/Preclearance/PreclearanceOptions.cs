@@ -1,9 +1,16 @@
 namespace CompliancePortal.Core.Preclearance;
 
 /// <summary>Configuration section "Preclearance": the code-of-ethics rules (Rule 204A-1) the firm applies.</summary>
-public sealed class PreclearanceOptions
+public sealed class PreclearanceOptions : ISettings
 {
     public const string Section = "Preclearance";
+
+    static string ISettings.Section => Section;
+
+    public string? Problem() =>
+        BlackoutBusinessDays < 0 || HoldingPeriodDays < 0 || DeMinimisMaxQuantity < 0
+        ? "Preclearance limits (BlackoutBusinessDays, HoldingPeriodDays, DeMinimisMaxQuantity) must not be negative"
+        : null;
 
     /// <summary>Firm-activity blackout: the firm traded the same underlying within ± this many business days.</summary>
     public int BlackoutBusinessDays { get; set; } = 5;

@@ -7,9 +7,11 @@ namespace CompliancePortal.Core.Retention;
 /// window, by receive day) before the retention job may remove it, archive verified. A log type
 /// not listed is never removed; COMPLIANCE may not be listed (compliance records are permanent).
 /// </summary>
-public sealed class RetentionOptions
+public sealed class RetentionOptions : ISettings
 {
     public const string Section = "Retention";
+
+    static string ISettings.Section => Section;
 
     public Dictionary<string, int> HotDays { get; set; } = [];
 

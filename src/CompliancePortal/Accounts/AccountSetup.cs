@@ -40,8 +40,9 @@ public static class AccountSetup
             o.Events.OnRedirectToAccessDenied = ctx => StatusOrRedirect(ctx, StatusCodes.Status403Forbidden);
         });
 
-        builder.Services.AddAuthorizationBuilder()
+        var authorization = builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        Policies.Add(authorization);
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddSingleton<UserActionLog>();
         builder.Services.AddHttpContextAccessor();

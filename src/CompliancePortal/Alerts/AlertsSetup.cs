@@ -13,10 +13,7 @@ public static class AlertsSetup
     /// </summary>
     public static void AddAlerts(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<AlertsOptions>().BindConfiguration(AlertsOptions.Section)
-            .Validate(o => o.PollIntervalMilliseconds > 0, "Alerts:PollIntervalMilliseconds must be positive")
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<AlertsOptions>, AlertChannelValidation>();
+        builder.AddSettings<AlertsOptions>();
         builder.Services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<AlertsOptions>>().Value;

@@ -1,3 +1,4 @@
+using CompliancePortal.Accounts;
 using CompliancePortal.Core;
 using System.Globalization;
 using CompliancePortal.Archive;
@@ -15,7 +16,7 @@ public static class BlotterEndpoints
     public static void MapBlotterApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/blotters/{date}", DownloadAsync)
-            .RequireAuthorization(new AuthorizeAttribute { Roles = UserRoles.RecordReaders });
+            .RequireAuthorization(Policies.RecordReaders);
     }
 
     private static Task DownloadAsync(string date, HttpContext http, BlotterArchive blotters) =>

@@ -9,12 +9,11 @@ public static class CalendarSetup
     /// not parse or falls on a weekend stops the portal with a message instead of silently shifting business days.</summary>
     public static void AddMarketCalendar(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<CalendarOptions>().BindConfiguration(CalendarOptions.Section)
+        builder.AddSettings<CalendarOptions>();
+        builder.Services.AddOptions<CalendarOptions>()
             // The binder drops an array entry it cannot convert, so count the configured entries.
             .Validate<IConfiguration>((o, config) => config.GetSection(CalendarOptions.Section).GetSection(nameof(CalendarOptions.Holidays)).GetChildren().Count() == o.Holidays.Length,
                 "Calendar:Holidays has an entry that is not a date (yyyy-MM-dd)")
-            .Validate(o => o.Holidays.All(d => d.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday)),
-                "Calendar:Holidays lists a Saturday or Sunday: give the weekday the market is closed instead")
             .ValidateOnStart();
         builder.Services.AddSingleton(sp =>
         {

@@ -18,7 +18,7 @@ public static class CertificationEndpoints
     /// </summary>
     public static void MapCertificationApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1/certifications").DisableAntiforgery().RequireAuthorization(p => p.RequireRole(UserRoles.ComplianceOfficer));
+        var api = app.MapGroup("/api/v1/certifications").DisableAntiforgery().RequireAuthorization(Policies.ComplianceOfficers);
 
         api.MapGet("/{date}", async (string date, DailyCertification certification, HttpContext http) =>
             ParseDay(date) is { } day ? Results.Ok(await certification.ReviewAsync(day, http.RequestAborted)) : BadDate(date));

@@ -14,10 +14,9 @@ public static class ArchiveLifecycleCommand
     public static async Task<int> RunAsync(IConfiguration configuration, TextWriter output, CancellationToken ct = default)
     {
         var rules = ArchiveLifecycle.Rules();
-        var section = configuration.GetSection("Archive");
-        var options = section.GetSection("S3").Get<S3ArchiveOptions>() ?? new S3ArchiveOptions();
-        if (!string.Equals(section["Kind"], "S3", StringComparison.OrdinalIgnoreCase)
-            || string.IsNullOrWhiteSpace(options.ServiceUrl) || string.IsNullOrWhiteSpace(options.Bucket))
+        var archive = configuration.GetSection(ArchiveOptions.Section).Get<ArchiveOptions>() ?? new ArchiveOptions();
+        var options = archive.S3;
+        if (!archive.IsS3 || archive.Problem() is not null)
         {
             output.WriteLine("The archive is not an S3 bucket (set Archive:Kind=S3, Archive:S3:ServiceUrl and Archive:S3:Bucket); nothing applied.");
             output.WriteLine("These are the rules the command applies to a bucket:");

@@ -87,7 +87,7 @@ public static class CommandLine
 
             var verifier = keyAt >= 0 && keyAt + 1 < args.Length
                 ? NoteVerifier.Parse(args[keyAt + 1])
-                : CheckpointSetup.LoadSigner(configuration.GetSection(CheckpointOptions.Section).Get<CheckpointOptions>() ?? new CheckpointOptions(),
+                : CheckpointSetup.LoadSigner(configuration.ReadSettings<CheckpointOptions>(),
                     root, embedded is not null).Verifier;
             var audit = await new CheckpointAudit(db, ArchiveSetup.Create(configuration, root), verifier).RunAsync();
             Console.WriteLine(JsonSerializer.Serialize(audit, print));

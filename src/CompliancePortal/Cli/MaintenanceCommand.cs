@@ -1,3 +1,4 @@
+using CompliancePortal.Core;
 using CompliancePortal.Archive;
 using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Audit;
@@ -16,9 +17,16 @@ using Npgsql;
 namespace CompliancePortal.Cli;
 
 /// <summary>Configuration section "Maintenance": how the maintenance process repeats its pass.</summary>
-public sealed class MaintenanceOptions
+public sealed class MaintenanceOptions : ISettings
 {
     public const string Section = "Maintenance";
+
+    static string ISettings.Section => Section;
+
+    public string? Problem() =>
+        Interval <= TimeSpan.Zero || BackupEvery < TimeSpan.Zero
+        ? "Maintenance:Interval must be positive and Maintenance:BackupEvery must not be negative"
+        : null;
 
     /// <summary>With --loop, the pause between two passes.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
@@ -45,7 +53,7 @@ public static class MaintenanceCommand
             output.WriteLine("maintenance runs as the database owner: set ConnectionStrings:PortalOwner (cp_owner) beside ConnectionStrings:Portal.");
             return 64;
         }
-        var options = configuration.GetSection(MaintenanceOptions.Section).Get<MaintenanceOptions>() ?? new MaintenanceOptions();
+        var options = configuration.ReadSettings<MaintenanceOptions>();
         var root = Directory.GetCurrentDirectory();
         var (connections, embedded) = await DatabaseSetup.ResolveConnectionsAsync(configuration, root, ct);
         try
@@ -123,13 +131,13 @@ public static class MaintenanceCommand
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(connections);
         services.AddSingleton(_ => NpgsqlDataSource.Create(connections.App));
-        services.AddOptions<LedgerOptions>().Bind(configuration.GetSection(LedgerOptions.Section));
+        services.AddSingleton(Options.Create(configuration.ReadSettings<LedgerOptions>()));
         services.AddSingleton<LedgerCommitSignal>();
         services.AddSingleton<LedgerWriter>();
         services.AddSingleton<UserActionLog>();
         services.AddSingleton(ArchiveSetup.Create(configuration, root));
         services.AddSingleton<DailyArchive>();
-        var retention = configuration.GetSection(RetentionOptions.Section).Get<RetentionOptions>() ?? new RetentionOptions();
+        var retention = configuration.ReadSettings<RetentionOptions>();
         if (retention.Problem() is { } problem) throw new InvalidOperationException(problem);
         services.AddSingleton(retention);
         services.AddSingleton<RetentionPurger>();

@@ -1,3 +1,4 @@
+using CompliancePortal.Accounts;
 using CompliancePortal.Archive;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.ApiKeys;
@@ -21,7 +22,7 @@ public static class CommunicationsEndpoints
                     await archive.IsRecordedAsync(day, sha256, ct)
                         ? new DailyFile(EmailArchive.Key(day, sha256), sha256, sha256 + ".eml", "message/rfc822")
                         : null))
-            .RequireAuthorization(new AuthorizeAttribute { Roles = UserRoles.RecordReaders });
+            .RequireAuthorization(Policies.RecordReaders);
     }
 
     /// <summary>Where an <c>email_archived</c> entry's message is downloaded, or null for any other entry.</summary>

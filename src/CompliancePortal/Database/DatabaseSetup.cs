@@ -45,10 +45,9 @@ public static class DatabaseSetup
         if (!string.IsNullOrWhiteSpace(app))
             return (new PortalConnections(app, configuration.GetConnectionString("PortalOwner") ?? app), null);
 
-        var folder = Path.Combine(contentRoot, configuration["Embedded:Folder"] ?? ".data/pg");
-        var embedded = await EmbeddedPostgres.StartAsync(folder, ct);
-        var database = configuration["Embedded:Database"] ?? "compliance";
-        return (await PortalRoles.EnsureDatabaseAsync(embedded.AdminConnectionString, database, ct), embedded);
+        var options = configuration.ReadSettings<EmbeddedOptions>();
+        var embedded = await EmbeddedPostgres.StartAsync(Path.Combine(contentRoot, options.Folder), ct);
+        return (await PortalRoles.EnsureDatabaseAsync(embedded.AdminConnectionString, options.Database, ct), embedded);
     }
 
     /// <summary>Throws, naming the maintenance verb, when the database lacks a migration this build has.</summary>

@@ -161,9 +161,9 @@ public static class DemoSetup
 {
     public static void AddDemoSource(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section)
-            .PostConfigure(o => o.ApiKey ??= ApiKeyStore.NewKey());
-        if (!builder.Configuration.GetValue(DemoOptions.Section + ":Enabled", true)) return;
+        var demo = builder.AddSettings<DemoOptions>();
+        builder.Services.PostConfigure<DemoOptions>(o => o.ApiKey ??= ApiKeyStore.NewKey());
+        if (!demo.Enabled) return;
         builder.Services.AddHostedService<DemoUsers>();
         builder.Services.AddHttpClient(DemoEventSource.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler())

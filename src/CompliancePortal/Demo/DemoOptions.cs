@@ -1,9 +1,15 @@
+using CompliancePortal.Core;
 namespace CompliancePortal.Demo;
 
 /// <summary>Configuration section "Demo": the demo source that posts a trading day through the public API.</summary>
-public sealed class DemoOptions
+public sealed class DemoOptions : ISettings
 {
     public const string Section = "Demo";
+
+    static string ISettings.Section => Section;
+
+    public string? Problem() =>
+        EventsPerSecond < 0 || Backfill < 0 ? "Demo:EventsPerSecond and Demo:Backfill must not be negative" : null;
 
     /// <summary>On by default so a new machine shows a living portal; set false in production.</summary>
     public bool Enabled { get; set; } = true;

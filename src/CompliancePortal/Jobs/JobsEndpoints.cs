@@ -1,3 +1,4 @@
+using CompliancePortal.Accounts;
 using CompliancePortal.Ledger;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Database;
@@ -21,11 +22,11 @@ public static class JobsEndpoints
             Authorization = [new AllowAuthorizedEndpoint()],
             AppPath = "/",
             DashboardTitle = "CompliancePortal jobs",
-        }).RequireAuthorization(p => p.RequireRole(UserRoles.Admin));
+        }).RequireAuthorization(Policies.Admins);
     }
 
     private sealed class AllowAuthorizedEndpoint : IDashboardAuthorizationFilter
     {
-        public bool Authorize(DashboardContext context) => context.GetHttpContext().User.IsInRole(UserRoles.Admin);
+        public bool Authorize(DashboardContext context) => Policies.Allows(context.GetHttpContext().User, Policies.Admins);
     }
 }

@@ -1,3 +1,4 @@
+using CompliancePortal.Core;
 using CompliancePortal.Ledger;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Database;
@@ -9,9 +10,14 @@ using Hangfire.PostgreSql;
 namespace CompliancePortal.Jobs;
 
 /// <summary>Configuration section "Jobs": Hangfire's server and the recurring jobs' UTC cron schedules.</summary>
-public sealed class JobsOptions
+public sealed class JobsOptions : ISettings
 {
     public const string Section = "Jobs";
+
+    static string ISettings.Section => Section;
+
+    public string? Problem() =>
+        WorkerCount <= 0 ? "Jobs:WorkerCount must be positive" : null;
 
     /// <summary>Run a Hangfire server in this process (several instances share the work; each job runs once).</summary>
     public bool Server { get; set; } = true;

@@ -16,7 +16,7 @@ public static class JobsSetup
 {
     public static void AddJobs(this WebApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
+        var options = builder.AddSettings<JobsOptions>();
         builder.Services.AddHangfire((sp, config) => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
@@ -24,7 +24,6 @@ public static class JobsSetup
             .UsePostgreSqlStorage(o => o.UseNpgsqlConnection(sp.GetRequiredService<PortalConnections>().App),
                 new PostgreSqlStorageOptions { SchemaName = DatabaseSetup.JobsSchema, PrepareSchemaIfNecessary = false, QueuePollInterval = TimeSpan.FromSeconds(1) }));
         if (options.Server) builder.Services.AddHangfireServer(o => o.WorkerCount = options.WorkerCount);
-        builder.Services.AddSingleton(options);
         // The owner's jobs run here only on the embedded default; elsewhere the maintenance verb runs them.
         builder.Services.AddSingleton(new OwnerJobsHere(string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Portal"))));
         builder.Services.AddHostedService<RecurringJobsRegistration>();

@@ -1,3 +1,4 @@
+using CompliancePortal.Accounts;
 using System.Globalization;
 using System.Text.Json.Serialization;
 using CompliancePortal.Core.Accounts;
@@ -79,7 +80,7 @@ public static class CheckpointEndpoints
     private static async Task<IResult?> RefuseAsync(HttpContext http, ApiKeyStore keys)
     {
         if (http.User.Identity?.IsAuthenticated == true && !http.Request.Headers.ContainsKey(ApiKeyAuthentication.Header))
-            return UserRoles.ProofReaders.Split(',').Any(http.User.IsInRole) ? null : Problems.Forbidden("Your role may not read the ledger's proofs.");
+            return Policies.Allows(http.User, Policies.ProofReaders) ? null : Problems.Forbidden("Your role may not read the ledger's proofs.");
         var (key, problem) = await ApiKeyAuthentication.AuthenticateAsync(http, keys);
         if (problem is not null) return problem;
         return key!.CanVerify ? null : Problems.Forbidden("This API key is not granted ledger verification.");

@@ -12,9 +12,7 @@ public static class CheckpointSetup
     /// <summary>Registered before the ledger writer, so it stops after it and its last checkpoint covers every commit.</summary>
     public static void AddCheckpoints(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<CheckpointOptions>().BindConfiguration(CheckpointOptions.Section).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<CheckpointOptions>, CheckpointOptionsValidation>();
-        var options = builder.Configuration.GetSection(CheckpointOptions.Section).Get<CheckpointOptions>() ?? new CheckpointOptions();
+        var options = builder.AddSettings<CheckpointOptions>();
         var embedded = string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Portal"));
         builder.Services.AddSingleton(LoadSigner(options, builder.Environment.ContentRootPath, embedded));
         builder.Services.AddSingleton(sp => sp.GetRequiredService<NoteSigner>().Verifier);

@@ -9,16 +9,13 @@ public static class LedgerSetup
     /// <summary>The batching writer (the only way into the ledger) and its followers.</summary>
     public static void AddLedger(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<LedgerOptions>().BindConfiguration(LedgerOptions.Section)
-            .Validate(o => o.MaxBatchEvents > 0 && o.MaxQueuedEvents > 0 && o.MaxLingerMilliseconds >= 0,
-                "Ledger limits must be positive")
-            .ValidateOnStart();
+        builder.AddSettings<LedgerOptions>();
         builder.Services.AddSingleton<LedgerCommitSignal>();
         builder.AddCheckpoints();
         builder.Services.AddSingleton<LedgerWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LedgerWriter>());
 
-        var fileLog = builder.Configuration.GetSection(FileLogOptions.Section).Get<FileLogOptions>() ?? new FileLogOptions();
+        var fileLog = builder.AddSettings<FileLogOptions>();
         if (fileLog.Enabled)
         {
             var folder = Path.Combine(builder.Environment.ContentRootPath, fileLog.Folder);

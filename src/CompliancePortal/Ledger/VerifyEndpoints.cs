@@ -18,7 +18,7 @@ public static class VerifyEndpoints
         {
             if (http.User.Identity?.IsAuthenticated == true && !http.Request.Headers.ContainsKey(ApiKeyAuthentication.Header))
             {
-                if (!UserRoles.Verifiers.Split(',').Any(http.User.IsInRole))
+                if (!Policies.Allows(http.User, Policies.Verifiers))
                     return Problems.Forbidden("Your role may not run a ledger verification.");
                 var byUser = await LedgerVerifier.VerifyAsync(db, http.RequestAborted);
                 await log.RecordAsync(AccountSetup.ActorOf(http), "ledger_verified", new { byUser.Intact, byUser.Entries, byUser.FirstBadSeq });

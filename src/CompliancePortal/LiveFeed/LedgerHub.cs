@@ -1,3 +1,4 @@
+using CompliancePortal.Accounts;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.LiveFeed;
 using Microsoft.AspNetCore.Authorization;
@@ -13,7 +14,7 @@ namespace CompliancePortal.LiveFeed;
 /// <see cref="Since"/> with it (again while full pages come back); entries arriving both pushed
 /// and returned are recognised by seq, so the client ends with every row once.
 /// </summary>
-[Authorize(Roles = UserRoles.FeedViewers)]
+[Authorize(Policy = Policies.FeedViewers)]
 public sealed class LedgerHub(IFeedHistory history, IOptions<LiveFeedOptions> options) : Hub
 {
     public const string Path = "/hubs/ledger";

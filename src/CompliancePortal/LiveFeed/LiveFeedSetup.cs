@@ -12,10 +12,7 @@ public static class LiveFeedSetup
 {
     public static void AddLiveFeed(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<LiveFeedOptions>().BindConfiguration(LiveFeedOptions.Section)
-            .Validate(o => o.PollIntervalMilliseconds > 0 && o.ReconnectDelayMilliseconds >= 0 && o.PageSize > 0 && o.MaxEntriesPerCall > 0,
-                "LiveFeed intervals and sizes must be positive")
-            .ValidateOnStart();
+        builder.AddSettings<LiveFeedOptions>();
         builder.Services.AddSingleton<LedgerFeed>();
         builder.Services.AddSingleton<LedgerFeedQueries>();
         builder.Services.AddSingleton<IFeedHistory>(sp => sp.GetRequiredService<LedgerFeedQueries>());

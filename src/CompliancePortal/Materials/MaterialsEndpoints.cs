@@ -33,7 +33,7 @@ public static class MaterialsEndpoints
                 DownloadOutcome.NotFound => Results.Problem(statusCode: 404, title: "Not found", detail: download.Error),
                 _ => Results.Problem(statusCode: 500, title: "Stored file damaged", detail: download.Error),
             };
-        }).RequireAuthorization(p => p.RequireRole(MaterialRoles.Viewers.Split(',')));
+        }).RequireAuthorization(Policies.MaterialViewers);
 
         api.MapPost("/{id:long}/decision", async (long id, DecisionBody? body, HttpContext http, MarketingMaterialService service) =>
         {
@@ -43,6 +43,6 @@ public static class MaterialsEndpoints
             if (result.Error is null)
                 return Results.Ok(new { id = result.Material!.Number, status = result.Material.Status.ToString(), version = result.Material.CurrentVersion });
             return Results.Problem(statusCode: result.NoSuchMaterial ? 404 : 409, title: "Not decided", detail: result.Error);
-        }).RequireAuthorization(p => p.RequireRole(MaterialRoles.Reviewers));
+        }).RequireAuthorization(Policies.ComplianceOfficers);
     }
 }

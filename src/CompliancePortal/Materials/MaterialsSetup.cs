@@ -12,9 +12,7 @@ public static class MaterialsSetup
     /// <summary>Marketing material review (options section "Materials"); files go to the archive store.</summary>
     public static void AddMarketingMaterials(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<MaterialsOptions>().BindConfiguration(MaterialsOptions.Section)
-            .Validate(o => o.MaxBytes is > 0 and <= int.MaxValue, "Materials:MaxBytes must be between 1 and 2147483647")
-            .ValidateOnStart();
+        builder.AddSettings<MaterialsOptions>();
         builder.Services.AddSingleton<MarketingMaterialService>();
         builder.Services.AddLedgerEventWatch<MarketingMaterialService>(MarketingMaterialService.LedgerEvent, s => s.NotifyChanged);
     }

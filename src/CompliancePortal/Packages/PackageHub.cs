@@ -1,3 +1,4 @@
+using CompliancePortal.Accounts;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Packages;
 using Microsoft.AspNetCore.Authorization;
@@ -9,7 +10,7 @@ namespace CompliancePortal.Packages;
 /// /hubs/packages: a requester calls <see cref="Watch"/> with a package id and then receives that
 /// build's <c>"progress"</c> messages (<see cref="PackageProgress"/>). Only the requester may watch.
 /// </summary>
-[Authorize(Roles = UserRoles.RecordReaders)]
+[Authorize(Policy = Policies.RecordReaders)]
 public sealed class PackageHub(PackageService packages) : Hub
 {
     public const string Path = "/hubs/packages";

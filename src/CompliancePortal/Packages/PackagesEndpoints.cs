@@ -17,7 +17,7 @@ public static class PackagesEndpoints
     {
         app.MapHub<PackageHub>(PackageHub.Path);
         var api = app.MapGroup("/api/v1/packages").DisableAntiforgery()
-            .RequireAuthorization(new AuthorizeAttribute { Roles = UserRoles.RecordReaders });
+            .RequireAuthorization(Policies.RecordReaders);
 
         api.MapPost("", async (PackageRequestBody body, HttpContext http, RecordReaders readers, PackageOrders orders) =>
         {

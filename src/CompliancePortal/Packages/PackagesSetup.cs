@@ -18,9 +18,7 @@ public static class PackagesSetup
 {
     public static void AddPackages(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<PackageOptions>().BindConfiguration(PackageOptions.Section)
-            .Validate(o => o.ExpiresAfter > TimeSpan.Zero && o.MaxDays > 0, "Packages:ExpiresAfter and Packages:MaxDays must be positive")
-            .ValidateOnStart();
+        builder.AddSettings<PackageOptions>();
         builder.Services.AddSingleton<PackageService>();
         builder.Services.AddSingleton<PackageBuilder>();
         builder.Services.AddSingleton<PackageProgressBroadcaster>();

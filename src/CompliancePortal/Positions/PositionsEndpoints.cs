@@ -1,3 +1,4 @@
+using CompliancePortal.Accounts;
 using CompliancePortal.Core;
 using System.Globalization;
 using CompliancePortal.Archive;
@@ -26,7 +27,7 @@ public static class PositionsEndpoints
                     await snapshots.FindAsync(day, ct) is { } s
                         ? new DailyFile(s.ArchiveKey, s.Sha256, PositionSnapshots.FileName(day), "application/json")
                         : null))
-            .RequireAuthorization(new AuthorizeAttribute { Roles = UserRoles.RecordReaders });
+            .RequireAuthorization(Policies.RecordReaders);
     }
 
     private static readonly SourceUpload Upload = new(LogTypes.Position, "submit positions", "application/json", IngestLimits.MaxRequestBytes);

@@ -20,9 +20,7 @@ public static class PositionsSetup
 {
     public static void AddPositions(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<PositionsOptions>().BindConfiguration(PositionsOptions.Section)
-            .Validate(o => o.CatchUpDays >= 0 && o.MaxPositions > 0, "Positions:CatchUpDays must not be negative and MaxPositions must be positive")
-            .ValidateOnStart();
+        builder.AddSettings<PositionsOptions>();
         builder.Services.AddSingleton<PositionBook>();
         builder.Services.AddSingleton<PositionSnapshotter>();
         builder.Services.AddSingleton<PositionSnapshots>();

@@ -13,8 +13,6 @@ public static class PreclearanceEndpoints
 {
     public sealed record DecisionBody(bool Approve, string? Reasoning);
 
-    private const string Requesters = $"{UserRoles.Employee},{UserRoles.PortfolioManager},{UserRoles.ComplianceOfficer}";
-
     public static void MapPreclearanceApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/preclearance").DisableAntiforgery();
@@ -28,12 +26,12 @@ public static class PreclearanceEndpoints
             return await service.FindAsync(id, me, isOfficer: true) is null
                 ? Results.NotFound()
                 : Problems.Forbidden($"Request {id} belongs to another employee.");
-        }).RequireAuthorization(p => p.RequireRole(Requesters.Split(',')));
+        }).RequireAuthorization(Policies.Requesters);
 
         api.MapPost("/{id}/decision", async (string id, DecisionBody body, HttpContext http, PreclearanceService service) =>
         {
             var result = await service.DecideAsync(AccountSetup.ActorOf(http), id, body.Approve, body.Reasoning ?? "");
             return result.Error is null ? Results.Ok(result.Request) : Results.Problem(statusCode: 409, title: "Not decided", detail: result.Error);
-        }).RequireAuthorization(p => p.RequireRole(UserRoles.ComplianceOfficer));
+        }).RequireAuthorization(Policies.ComplianceOfficers);
     }
 }

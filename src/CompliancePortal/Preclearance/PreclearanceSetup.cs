@@ -10,10 +10,7 @@ public static class PreclearanceSetup
     /// <summary>The preclearance rules (options section "Preclearance") and the workflow; expiry is a recurring job (Jobs/).</summary>
     public static void AddPreclearance(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<PreclearanceOptions>().BindConfiguration(PreclearanceOptions.Section)
-            .Validate(o => o.BlackoutBusinessDays >= 0 && o.HoldingPeriodDays >= 0 && o.DeMinimisMaxQuantity >= 0,
-                "Preclearance limits must not be negative")
-            .ValidateOnStart();
+        builder.AddSettings<PreclearanceOptions>();
         builder.Services.AddSingleton(sp => new PreclearanceRules(sp.GetRequiredService<IOptions<PreclearanceOptions>>().Value, sp.GetRequiredService<MarketCalendar>()));
         builder.Services.AddSingleton<PreclearanceService>();
         builder.Services.AddSingleton<RestrictedListService>();

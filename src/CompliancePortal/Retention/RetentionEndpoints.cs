@@ -15,7 +15,7 @@ public static class RetentionEndpoints
         var api = app.MapGroup("/api/v1/retention/holds").DisableAntiforgery();
 
         api.MapGet("", async (LegalHoldService holds) => Results.Ok(await holds.ListAsync()))
-            .RequireAuthorization(p => p.RequireRole(UserRoles.ComplianceOfficer, UserRoles.Admin));
+            .RequireAuthorization(Policies.RetentionViewers);
 
         api.MapPost("", async (LegalHoldForm body, HttpContext http, LegalHoldService holds) =>
         {
@@ -23,7 +23,7 @@ public static class RetentionEndpoints
             return hold is not null
                 ? Results.Created($"/api/v1/retention/holds/{hold.Id}", hold)
                 : Results.Problem(statusCode: 400, title: "Hold not placed", detail: error + " Nothing was stored.");
-        }).RequireAuthorization(p => p.RequireRole(UserRoles.ComplianceOfficer));
+        }).RequireAuthorization(Policies.ComplianceOfficers);
 
         api.MapPost("/{id:int}/release", async (int id, ReleaseBody body, HttpContext http, LegalHoldService holds) =>
         {
@@ -32,6 +32,6 @@ public static class RetentionEndpoints
             return error!.StartsWith("No legal hold", StringComparison.Ordinal)
                 ? Results.NotFound()
                 : Results.Problem(statusCode: 409, title: "Hold not released", detail: error);
-        }).RequireAuthorization(p => p.RequireRole(UserRoles.ComplianceOfficer));
+        }).RequireAuthorization(Policies.ComplianceOfficers);
     }
 }

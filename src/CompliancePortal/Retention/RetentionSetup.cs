@@ -13,10 +13,7 @@ public static class RetentionSetup
 {
     public static void AddRetention(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section)
-            .Validate(o => o.Problem() is null, "Retention:HotDays lists an unknown log type, COMPLIANCE, or a window under 1 day")
-            .ValidateOnStart();
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<RetentionOptions>>().Value);
+        builder.AddSettings<RetentionOptions>();
         builder.Services.AddSingleton<LegalHoldService>();
         builder.Services.AddSingleton<RetentionPurger>();
         builder.Services.AddSingleton<LedgerTombstones>();

@@ -18,7 +18,7 @@ public static class SearchEndpoints
     public static void MapAuditSearch(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/search/export", ExportAsync)
-            .RequireAuthorization(new AuthorizeAttribute { Roles = UserRoles.RecordReaders });
+            .RequireAuthorization(Policies.RecordReaders);
     }
 
     public static readonly string[] CsvColumns =

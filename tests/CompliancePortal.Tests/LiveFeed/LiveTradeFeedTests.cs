@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using MudBlazor;
 
-namespace CompliancePortal.Tests.Components.LiveFeed;
+namespace CompliancePortal.Tests.LiveFeed;
 
 public sealed class LiveTradeFeedTests
 {

@@ -16,7 +16,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
-namespace CompliancePortal.Tests.Components.Materials;
+namespace CompliancePortal.Tests.Materials;
 
 /// <summary>
 /// The upload form shows why an upload is refused. No database exists and the archive folder must

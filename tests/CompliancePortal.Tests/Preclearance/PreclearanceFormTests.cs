@@ -13,7 +13,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using PreclearanceFormComponent = CompliancePortal.Preclearance.Pages.PreclearanceForm;
 
-namespace CompliancePortal.Tests.Components.Preclearance;
+namespace CompliancePortal.Tests.Preclearance;
 
 /// <summary>The request form shows the service's validation messages; nothing reaches a database.</summary>
 public sealed class PreclearanceFormTests

@@ -1,9 +1,11 @@
 namespace CompliancePortal.Core.Ledger.Checkpoints;
 
 /// <summary>Settings of the Merkle tree builder and the signed checkpoints (section Checkpoints).</summary>
-public sealed class CheckpointOptions
+public sealed class CheckpointOptions : ISettings
 {
     public const string Section = "Checkpoints";
+
+    static string ISettings.Section => Section;
 
     /// <summary>How often a checkpoint is signed when the tree grew (also once at shutdown).</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);

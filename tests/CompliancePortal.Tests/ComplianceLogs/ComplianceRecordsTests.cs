@@ -3,7 +3,7 @@ using CompliancePortal.Core.ComplianceLogs;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CompliancePortal.Tests.Preclearance;
+namespace CompliancePortal.Tests.ComplianceLogs;
 
 [Collection(PostgresCollection.Name)]
 public sealed class ComplianceRecordsTests(PostgresFixture postgres) : PortalTest(postgres)
