@@ -123,6 +123,7 @@ public static class MaintenanceCommand
         services.AddOptions<LedgerOptions>().Bind(configuration.GetSection(LedgerOptions.Section));
         services.AddSingleton<LedgerCommitSignal>();
         services.AddSingleton<LedgerWriter>();
+        services.AddSingleton<ILedgerAppend, LedgerAppend>();
         services.AddSingleton<UserActionLog>();
         services.AddSingleton(ArchiveSetup.Create(configuration, root));
         services.AddSingleton<DailyArchive>();

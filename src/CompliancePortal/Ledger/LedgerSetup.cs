@@ -6,7 +6,10 @@ namespace CompliancePortal.Ledger;
 
 public static class LedgerSetup
 {
-    /// <summary>The batching writer (the only way into the ledger) and its followers.</summary>
+    /// <summary>
+    /// The ledger's way in (<see cref="ILedgerAppend"/>: the batching writer, and workflows' own
+    /// transactions) and its followers.
+    /// </summary>
     public static void AddLedger(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<LedgerOptions>().BindConfiguration(LedgerOptions.Section)
@@ -17,6 +20,7 @@ public static class LedgerSetup
         builder.AddCheckpoints();
         builder.Services.AddSingleton<LedgerWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LedgerWriter>());
+        builder.Services.AddSingleton<ILedgerAppend, LedgerAppend>();
 
         var fileLog = builder.Configuration.GetSection(FileLogOptions.Section).Get<FileLogOptions>() ?? new FileLogOptions();
         if (fileLog.Enabled)
