@@ -21,11 +21,12 @@ internal static class SearchBenchQueries
 
         await using var app = NpgsqlDataSource.Create(connections.App);
         await using var seed = NpgsqlDataSource.Create(seedConnection);
-        var writer = new LedgerWriter(app, Microsoft.Extensions.Options.Options.Create(new LedgerOptions()), new LedgerCommitSignal(), NullLogger<LedgerWriter>.Instance);
+        var signal = new LedgerCommitSignal();
+        var writer = new LedgerWriter(app, Microsoft.Extensions.Options.Options.Create(new LedgerOptions()), signal, NullLogger<LedgerWriter>.Instance);
         await writer.StartAsync(CancellationToken.None);
         try
         {
-            var search = new AuditSearch(app, new UserActionLog(writer, new LedgerCommitSignal(), TimeProvider.System));
+            var search = new AuditSearch(app, new UserActionLog(new LedgerAppend(writer, signal), TimeProvider.System));
             var reader = RecordReader.ComplianceOfficer(new Actor("bench"));
             var since30 = new DateTimeOffset(data.Last.UtcDateTime.Date.AddDays(-30), TimeSpan.Zero);
             var sinceYear = new DateTimeOffset(data.Last.UtcDateTime.Date.AddDays(-365), TimeSpan.Zero);

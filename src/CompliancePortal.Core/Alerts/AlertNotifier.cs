@@ -1,10 +1,10 @@
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Data;
+using CompliancePortal.Core.Ledger;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace CompliancePortal.Core.Alerts;
 
@@ -20,6 +20,7 @@ public sealed class AlertNotifier(
     IDbContextFactory<PortalDbContext> contexts,
     AlertSender sender,
     AlertService alerts,
+    ILedgerAppend ledger,
     UserActionLog log,
     TimeProvider time,
     IOptions<AlertsOptions> options,
@@ -78,7 +79,7 @@ public sealed class AlertNotifier(
     {
         var o = options.Value;
         await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await ledger.BeginAsync(db, ct);
         var now = time.GetUtcNow();
         var due = await db.AlertDeliveries.FromSql(
             $"""
@@ -88,7 +89,6 @@ public sealed class AlertNotifier(
         if (due.Count == 0) return 0;
         var ids = due.Select(d => d.AlertId).Distinct().ToList();
         var byId = await db.Alerts.AsNoTracking().Where(a => ids.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         foreach (var delivery in due)
         {
             var alert = byId[delivery.AlertId];
@@ -108,7 +108,7 @@ public sealed class AlertNotifier(
                 delivery.Status = DeliveryStatus.Sent;
                 delivery.SentAt = time.GetUtcNow();
                 delivery.LastError = null;
-                await RecordAsync(connection, SentEvent, alert, delivery, ct);
+                await RecordAsync(tx, SentEvent, alert, delivery, ct);
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
@@ -118,7 +118,7 @@ public sealed class AlertNotifier(
                     delivery.Status = DeliveryStatus.Failed;
                     logger.LogError(ex, "Alert {Alert} ({Rule}) could not be sent on {Channel} after {Attempts} attempts",
                         alert.Id, alert.Rule, delivery.Channel, delivery.Attempts);
-                    await RecordAsync(connection, FailedEvent, alert, delivery, ct);
+                    await RecordAsync(tx, FailedEvent, alert, delivery, ct);
                 }
                 else
                 {
@@ -130,12 +130,11 @@ public sealed class AlertNotifier(
         }
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        log.Committed();
         return due.Count;
     }
 
-    private Task RecordAsync(NpgsqlConnection connection, string @event, Alert alert, AlertDelivery delivery, CancellationToken ct) =>
-        log.RecordInTransactionAsync(connection, AlertMonitor.Monitor, @event, new
+    private Task RecordAsync(LedgerTransaction tx, string @event, Alert alert, AlertDelivery delivery, CancellationToken ct) =>
+        log.RecordAsync(tx, AlertMonitor.Monitor, @event, new
         {
             alert_id = alert.Id, rule = alert.Rule, severity = alert.Severity, channel = delivery.Channel,
             attempts = delivery.Attempts, error = delivery.LastError,

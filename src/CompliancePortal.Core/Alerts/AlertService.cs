@@ -1,7 +1,7 @@
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Data;
+using CompliancePortal.Core.Ledger;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace CompliancePortal.Core.Alerts;
 
@@ -12,7 +12,7 @@ public sealed record AlertFilter(bool OpenOnly = true, string? Severity = null, 
 public sealed record AlertResult(Alert? Alert, string? Error, bool NotFound = false);
 
 /// <summary>Reads alerts and records their handling: an acknowledgement with its note, written to the ledger with it.</summary>
-public sealed class AlertService(IDbContextFactory<PortalDbContext> contexts, UserActionLog log, TimeProvider time)
+public sealed class AlertService(IDbContextFactory<PortalDbContext> contexts, ILedgerAppend ledger, UserActionLog log, TimeProvider time)
 {
     public const string AcknowledgedEvent = "alert_acknowledged";
     public const int MaxNoteLength = 2000;
@@ -52,7 +52,7 @@ public sealed class AlertService(IDbContextFactory<PortalDbContext> contexts, Us
     {
         note = note?.Trim() ?? "";
         await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await ledger.BeginAsync(db, ct);
         var alert = await db.Alerts.FromSql($"SELECT * FROM alerts WHERE \"Id\" = {id} FOR UPDATE").SingleOrDefaultAsync(ct);
         if (alert is null) return new AlertResult(null, $"Alert {id} does not exist.", NotFound: true);
         if (note.Length == 0) return new AlertResult(alert, "Say what was done about the alert: a note is required.");
@@ -65,13 +65,12 @@ public sealed class AlertService(IDbContextFactory<PortalDbContext> contexts, Us
         alert.AcknowledgedAt = now;
         alert.Note = note;
         await db.SaveChangesAsync(ct);
-        await log.RecordInTransactionAsync((NpgsqlConnection)db.Database.GetDbConnection(), actor, AcknowledgedEvent, new
+        await log.RecordAsync(tx, actor, AcknowledgedEvent, new
         {
             alert_id = alert.Id, rule = alert.Rule, severity = alert.Severity, seq = alert.Seq, raised_at = alert.RaisedAt,
             due_at = alert.DueAt, overdue = now > alert.DueAt, note,
         }, ct: ct);
         await tx.CommitAsync(ct);
-        log.Committed();
         return new AlertResult(alert, null);
     }
 }

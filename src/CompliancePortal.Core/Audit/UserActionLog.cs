@@ -1,5 +1,4 @@
 using CompliancePortal.Core.Ledger;
-using Npgsql;
 
 namespace CompliancePortal.Core.Audit;
 
@@ -11,27 +10,29 @@ public sealed record Actor(string UserName, string? IpAddress = null, string? Se
 
 /// <summary>
 /// The portal audits its own users: sign-ins, searches, views, exports, user and key changes
-/// are COMPLIANCE entries in the same ledger, written through the one writer. Callers await
+/// are COMPLIANCE entries in the same ledger, built here from the <see cref="Actor"/> and
+/// written through <see cref="ILedgerAppend"/>: by the batching writer, or inside a workflow's
+/// <see cref="LedgerTransaction"/> so the change and its entry commit together. Callers await
 /// the commit, so an action is not shown as done before its record exists.
 /// </summary>
-public sealed class UserActionLog(LedgerWriter writer, LedgerCommitSignal signal, TimeProvider time)
+public sealed class UserActionLog(ILedgerAppend ledger, TimeProvider time)
 {
     public async Task<LedgerReceipt> RecordAsync(Actor actor, string @event, object data, string logType = LogTypes.Compliance)
     {
-        var receipts = await writer.AppendAsync(actor.Source, [Build(actor, @event, data, logType)]);
+        var receipts = await ledger.AppendAsync(actor.Source, [Build(actor, @event, data, logType)]);
         return receipts[0];
     }
 
     /// <summary>
-    /// Writes the entry inside the caller's open transaction on <paramref name="connection"/>, so a
-    /// workflow's state change and its ledger entry commit together or not at all. Call
-    /// <see cref="Committed"/> after the commit to wake the ledger's followers.
+    /// Writes the entry inside the workflow's open <paramref name="transaction"/>, so its state
+    /// change and its ledger entry commit together or not at all. The receipt holds once the
+    /// transaction commits (<see cref="LedgerTransaction.CommitAsync"/>, which also wakes the followers).
     /// </summary>
-    public async Task<LedgerReceipt> RecordInTransactionAsync(NpgsqlConnection connection, Actor actor, string @event, object data,
+    public async Task<LedgerReceipt> RecordAsync(LedgerTransaction transaction, Actor actor, string @event, object data,
         string logType = LogTypes.Compliance, CancellationToken ct = default)
     {
-        var receipts = await LedgerAppender.AppendAsync(connection, [new AppendRequest(actor.Source, [Build(actor, @event, data, logType)])], ct);
-        return receipts[0][0];
+        var receipts = await transaction.AppendAsync(actor.Source, [Build(actor, @event, data, logType)], ct);
+        return receipts[0];
     }
 
     /// <summary>
@@ -40,9 +41,7 @@ public sealed class UserActionLog(LedgerWriter writer, LedgerCommitSignal signal
     /// </summary>
     public Task<IReadOnlyList<LedgerReceipt>> RecordAllAsync(Actor actor, IReadOnlyList<(string Event, object Data, string EventId)> entries,
         string logType = LogTypes.Compliance) =>
-        writer.AppendAsync(actor.Source, [.. entries.Select(e => Build(actor, e.Event, e.Data, logType, e.EventId))]);
-
-    public void Committed() => signal.Signal();
+        ledger.AppendAsync(actor.Source, [.. entries.Select(e => Build(actor, e.Event, e.Data, logType, e.EventId))]);
 
     private LedgerEvent Build(Actor actor, string @event, object data, string logType, string? eventId = null)
     {

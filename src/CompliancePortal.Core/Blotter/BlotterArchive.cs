@@ -3,6 +3,7 @@ using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Calendar;
 using CompliancePortal.Core.Data;
+using CompliancePortal.Core.Ledger;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -23,6 +24,7 @@ public sealed class BlotterArchive(
     NpgsqlDataSource db,
     TradeBlotter blotter,
     IArchiveStore store,
+    ILedgerAppend ledger,
     UserActionLog log,
     MarketCalendar calendar,
     TimeProvider time)
@@ -131,8 +133,8 @@ public sealed class BlotterArchive(
     private async Task<BlotterGeneration> RecordAsync(StoredBlotter row, Actor actor, CancellationToken ct)
     {
         await using var context = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await context.Database.BeginTransactionAsync(ct);
-        var receipt = await log.RecordInTransactionAsync((NpgsqlConnection)context.Database.GetDbConnection(), actor, GeneratedEvent, new
+        await using var tx = await ledger.BeginAsync(context, ct);
+        var receipt = await log.RecordAsync(tx, actor, GeneratedEvent, new
         {
             date = Formats.Day(row.Day),
             rows = row.Rows,
@@ -152,7 +154,6 @@ public sealed class BlotterArchive(
             return new BlotterGeneration((await FindAsync(row.Day, ct))!, false);
         }
         await tx.CommitAsync(ct);
-        log.Committed();
         return new BlotterGeneration(row, true);
     }
 }

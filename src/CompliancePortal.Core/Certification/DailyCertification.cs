@@ -23,6 +23,7 @@ public sealed class DailyCertification(
     NpgsqlDataSource db,
     TradeBlotter blotter,
     BlotterArchive blotters,
+    ILedgerAppend ledger,
     UserActionLog log,
     TimeProvider time)
 {
@@ -141,8 +142,8 @@ public sealed class DailyCertification(
         };
 
         await using var context = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await context.Database.BeginTransactionAsync(ct);
-        var receipt = await log.RecordInTransactionAsync((NpgsqlConnection)context.Database.GetDbConnection(), officer, CertifiedEvent, data, ct: ct);
+        await using var tx = await ledger.BeginAsync(context, ct);
+        var receipt = await log.RecordAsync(tx, officer, CertifiedEvent, data, ct: ct);
         var certification = new LogCertification
         {
             Day = day, CertifiedBy = officer.UserName, CertifiedAt = now,
@@ -161,7 +162,6 @@ public sealed class DailyCertification(
             return new(null, winner.Blockers.FirstOrDefault() ?? $"{day:yyyy-MM-dd} is already certified.");
         }
         await tx.CommitAsync(ct);
-        log.Committed();
         return new(certification, null);
     }
 

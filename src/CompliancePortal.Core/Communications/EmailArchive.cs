@@ -23,7 +23,7 @@ public sealed class InvalidEmailException(string message) : Exception(message);
 /// SHA-256. The entry's event id is <c>email-&lt;sha256&gt;</c>, so the same bytes sent again are
 /// stored once and get the first receipt.
 /// </summary>
-public sealed class EmailArchive(IArchiveStore store, LedgerWriter writer, NpgsqlDataSource db, TimeProvider time)
+public sealed class EmailArchive(IArchiveStore store, ILedgerAppend ledger, NpgsqlDataSource db, TimeProvider time)
 {
     public const string ArchivedEvent = "email_archived";
 
@@ -100,7 +100,7 @@ public sealed class EmailArchive(IArchiveStore store, LedgerWriter writer, Npgsq
         var eventId = "email-" + sha256;
         var entry = new LedgerEvent(LogTypes.Communication, ArchivedEvent, sent ?? receivedAt, eventId, null, null, null,
             EntryData(message, attachments, sha256, key, raw.Length, sent), receivedAt);
-        var receipt = (await writer.AppendAsync(source, [entry]))[0];
+        var receipt = (await ledger.AppendAsync(source, [entry]))[0];
         return new ArchivedEmail(receipt.Seq, receipt.Hash, eventId, receipt.Duplicate, sha256, key, raw.Length, message.MessageId, attachments.Count);
     }
 

@@ -16,7 +16,8 @@ namespace CompliancePortal.Core.Data;
 /// <summary>
 /// The portal's EF Core model. The ledger itself (audit_log and its helpers) is created by the
 /// reviewed SQL in the migrations project, not modelled here: EF cannot express partitions,
-/// triggers or grants, and the ledger is written only through <c>LedgerAppender</c>.
+/// triggers or grants, and the ledger is written only through <c>ILedgerAppend</c> (its
+/// <c>LedgerTransaction</c> runs in this context's transaction when a workflow needs both).
 /// </summary>
 public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : IdentityDbContext<PortalUser>(options)
 {

@@ -4,7 +4,7 @@ using NpgsqlTypes;
 namespace CompliancePortal.Core.Ledger;
 
 /// <summary>One group of events that must be stored together or not at all (one API request).</summary>
-public sealed record AppendRequest(string Source, IReadOnlyList<LedgerEvent> Events)
+internal sealed record AppendRequest(string Source, IReadOnlyList<LedgerEvent> Events)
 {
     /// <summary>Each event's <see cref="CanonicalEntry.BuildTail"/>, built ahead by the caller; null builds them under the lock.</summary>
     public IReadOnlyList<byte[]>? Tails { get; init; }
@@ -15,7 +15,7 @@ public sealed record AppendRequest(string Source, IReadOnlyList<LedgerEvent> Eve
 }
 
 /// <summary>An append worked out in memory: its rows, each request's receipts, and the chain head before and after.</summary>
-public sealed class AppendPlan
+internal sealed class AppendPlan
 {
     /// <summary>The entries to store, in seq order (none when every event was a repeat).</summary>
     public List<CommittedEntry> Rows { get; } = [];
@@ -26,12 +26,15 @@ public sealed class AppendPlan
 }
 
 /// <summary>
-/// The only code that inserts into the ledger. It runs inside a caller's transaction: it locks
-/// the chain head row (so every writer, in every portal process, extends one gapless chain),
-/// skips events whose (source, event_id) is already stored, hashes the rest, COPYs them in and
-/// advances the head. Nothing is visible or acknowledged until the caller commits.
+/// Where every ledger entry is stored. It runs inside a caller's transaction: it locks the chain
+/// head row (so every writer, in every portal process, extends one gapless chain), skips events
+/// whose (source, event_id) is already stored, hashes the rest, COPYs them in and advances the
+/// head. Nothing is visible or acknowledged until the caller commits. Internal: portal code
+/// appends through <see cref="ILedgerAppend"/>, which calls it inside a workflow's transaction
+/// (<see cref="LedgerTransaction"/>) or hands the events to <see cref="LedgerWriter"/>, the other
+/// caller; the tests and benchmarks call it directly to seed ledgers in bulk.
 /// </summary>
-public static class LedgerAppender
+internal static class LedgerAppender
 {
     public const string NotifyChannel = "ledger_appended";
 

@@ -8,7 +8,7 @@ public sealed record CommittedEntry(long Seq, string Source, LedgerEvent Event, 
 /// <summary>
 /// Tells in-process followers of the ledger (file log, live feed) about commits. The batching
 /// writer hands over the entries it committed, in seq order, so a follower that is level with
-/// them need not read them back; other commits (a workflow's own transaction) only wake them.
+/// them need not read them back; other commits (a workflow's LedgerTransaction) only wake them.
 /// Followers still read the database whenever what they are handed does not follow on from
 /// what they hold (entries from another process, a hand-over dropped because they were busy),
 /// so a lost or skipped hand-over only costs a read.

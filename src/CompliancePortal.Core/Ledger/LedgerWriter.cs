@@ -14,9 +14,10 @@ public sealed class LedgerBusyException() : Exception("The ledger writer's queue
 public sealed class LedgerUnavailableException(string message, Exception inner) : Exception(message, inner);
 
 /// <summary>
-/// Every write to the ledger goes through here. Callers enqueue a request and wait; one loop
-/// takes whatever is queued (up to <see cref="LedgerOptions.MaxBatchEvents"/>), commits it in
-/// one transaction and only then completes each caller with its receipts. The queue is bounded
+/// The batching path into the ledger, behind <see cref="ILedgerAppend.AppendAsync"/> (the other
+/// is a workflow's own <see cref="LedgerTransaction"/>). Callers enqueue a request and wait; one
+/// loop takes whatever is queued (up to <see cref="LedgerOptions.MaxBatchEvents"/>), commits it
+/// in one transaction and only then completes each caller with its receipts. The queue is bounded
 /// by event count, so memory stays bounded and overload shows as <see cref="LedgerBusyException"/>.
 /// Once it knows where the chain ends, it plans the next batch after the one still committing
 /// and writes it on a second connection (<see cref="LedgerOptions.PipelineDepth"/>); that batch

@@ -3,9 +3,9 @@ using System.Security.Cryptography;
 using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Data;
+using CompliancePortal.Core.Ledger;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace CompliancePortal.Core.Materials;
 
@@ -44,6 +44,7 @@ public sealed record MaterialDownload(DownloadOutcome Outcome, MaterialVersion? 
 public sealed class MarketingMaterialService(
     IDbContextFactory<PortalDbContext> contexts,
     IArchiveStore archive,
+    ILedgerAppend ledger,
     UserActionLog log,
     IOptions<MaterialsOptions> options,
     TimeProvider time)
@@ -79,13 +80,12 @@ public sealed class MarketingMaterialService(
         };
         var version = NewVersion(material, uploader, file, key, now);
         await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await ledger.BeginAsync(db, ct);
         db.MarketingMaterials.Add(material);
         db.MaterialVersions.Add(version);
         await db.SaveChangesAsync(ct);
-        await log.RecordInTransactionAsync((NpgsqlConnection)db.Database.GetDbConnection(), uploader, LedgerEvent, Describe(material, version, null, "submitted"), ct: ct);
+        await log.RecordAsync(tx, uploader, LedgerEvent, Describe(material, version, null, "submitted"), ct: ct);
         await tx.CommitAsync(ct);
-        log.Committed();
         return new MaterialResult(material, null);
     }
 
@@ -105,7 +105,7 @@ public sealed class MarketingMaterialService(
         if (await StoreAsync(key, file, ct) is { } storeProblem) return MaterialResult.Refused(storeProblem);
 
         await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await ledger.BeginAsync(db, ct);
         var material = await LockAsync(db, materialId, ct);
         // Someone else's upload won the race: our stored object stays an unreferenced orphan.
         if (material!.CurrentVersion != number - 1)
@@ -121,9 +121,8 @@ public sealed class MarketingMaterialService(
         var version = NewVersion(material, uploader, file, key, now);
         db.MaterialVersions.Add(version);
         await db.SaveChangesAsync(ct);
-        await log.RecordInTransactionAsync((NpgsqlConnection)db.Database.GetDbConnection(), uploader, LedgerEvent, Describe(material, version, null, "new_version"), ct: ct);
+        await log.RecordAsync(tx, uploader, LedgerEvent, Describe(material, version, null, "new_version"), ct: ct);
         await tx.CommitAsync(ct);
-        log.Committed();
         return new MaterialResult(material, null);
     }
 
@@ -134,7 +133,7 @@ public sealed class MarketingMaterialService(
     public async Task<MaterialResult> DecideAsync(Actor officer, long materialId, int version, bool approve, string comments, CancellationToken ct = default)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await ledger.BeginAsync(db, ct);
         var material = await LockAsync(db, materialId, ct);
         if (material is null) return MaterialResult.Missing(materialId);
         if (ValidateComments(comments) is { } problem) return MaterialResult.Refused(problem);
@@ -157,10 +156,9 @@ public sealed class MarketingMaterialService(
         material.ReviewedAt = now;
         material.UpdatedAt = now;
         await db.SaveChangesAsync(ct);
-        await log.RecordInTransactionAsync((NpgsqlConnection)db.Database.GetDbConnection(), officer, LedgerEvent,
+        await log.RecordAsync(tx, officer, LedgerEvent,
             Describe(material, file, review, approve ? "approved" : "rejected"), ct: ct);
         await tx.CommitAsync(ct);
-        log.Committed();
         return new MaterialResult(material, null);
     }
 
@@ -317,10 +315,8 @@ public sealed class MarketingMaterialService(
     private async Task<long> NextIdAsync(CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await connection.OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand("SELECT nextval('marketing_material_ids')", connection);
-        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+        var ids = await db.Database.SqlQuery<long>($"SELECT nextval('marketing_material_ids') AS \"Value\"").ToListAsync(ct);
+        return ids.Single();
     }
 
     // Lock the row: two officers deciding, or an upload racing a decision, cannot both win.

@@ -23,7 +23,7 @@ namespace CompliancePortal.Core.Packages;
 /// whatever the period holds: no section is ever held whole.
 /// </summary>
 public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<PortalDbContext> contexts, TradeBlotter blotter,
-    IArchiveStore store, UserActionLog log, IPackageProgressSink progress, CheckpointWriter checkpoints, NoteSigner signer,
+    IArchiveStore store, ILedgerAppend ledger, UserActionLog log, IPackageProgressSink progress, CheckpointWriter checkpoints, NoteSigner signer,
     IOptions<PackageOptions> options, TimeProvider time, ILogger<PackageBuilder> logger)
 {
     public static readonly Actor Job = new("job:package-build");
@@ -283,7 +283,7 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
         await using (var upload = File.OpenRead(temp)) await store.PutAsync(key, upload, "application/zip", ct: ct);
 
         var now = time.GetUtcNow();
-        await using var tx = await context.Database.BeginTransactionAsync(ct);
+        await using var tx = await ledger.BeginAsync(context, ct);
         if (!await HoldsAsync(context, package.Id, attempt, ct)) return;
         package.Status = PackageStatus.Ready;
         package.ProgressPercent = 100;
@@ -293,7 +293,7 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
         package.CompletedAt = now;
         package.ExpiresAt = now + options.Value.ExpiresAfter;
         await context.SaveChangesAsync(ct);
-        await log.RecordInTransactionAsync((NpgsqlConnection)context.Database.GetDbConnection(), Job, PackageService.BuiltEvent, new
+        await log.RecordAsync(tx, Job, PackageService.BuiltEvent, new
         {
             package_id = package.Id,
             requested_by = package.RequestedBy,
@@ -311,23 +311,21 @@ public sealed class PackageBuilder(NpgsqlDataSource db, IDbContextFactory<Portal
             expires_at = CanonicalEntry.FormatTime(package.ExpiresAt.Value),
         }, ct: ct);
         await tx.CommitAsync(ct);
-        log.Committed();
         await progress.ReportAsync(new PackageProgress(package.Id, PackageStatus.Ready, 100, "ready"));
     }
 
     private async Task FailAsync(PortalDbContext context, CompliancePackage package, Guid attempt, string error, CancellationToken ct)
     {
         context.ChangeTracker.Clear();
-        await using var tx = await context.Database.BeginTransactionAsync(ct);
+        await using var tx = await ledger.BeginAsync(context, ct);
         if (!await HoldsAsync(context, package.Id, attempt, ct)) return;
         var current = await context.CompliancePackages.SingleAsync(p => p.Id == package.Id, ct);
         current.Status = PackageStatus.Failed;
         current.Error = error.Length > 2000 ? error[..2000] : error;
         await context.SaveChangesAsync(ct);
-        await log.RecordInTransactionAsync((NpgsqlConnection)context.Database.GetDbConnection(), Job, PackageService.FailedEvent,
+        await log.RecordAsync(tx, Job, PackageService.FailedEvent,
             new { package_id = package.Id, requested_by = package.RequestedBy, error = current.Error }, ct: ct);
         await tx.CommitAsync(ct);
-        log.Committed();
         await progress.ReportAsync(new PackageProgress(package.Id, PackageStatus.Failed, current.ProgressPercent, current.Error));
     }
 

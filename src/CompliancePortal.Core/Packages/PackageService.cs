@@ -2,10 +2,10 @@ using System.Globalization;
 using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Data;
+using CompliancePortal.Core.Ledger;
 using CompliancePortal.Core.Search;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace CompliancePortal.Core.Packages;
 
@@ -22,7 +22,7 @@ public sealed record PackageRequestResult(CompliancePackage? Package, string? Er
 /// requester's list, downloads and expiry. Every request, download and expiry is a COMPLIANCE
 /// ledger entry; state changes commit with their entry.
 /// </summary>
-public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, IArchiveStore store, UserActionLog log,
+public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, IArchiveStore store, ILedgerAppend ledger, UserActionLog log,
     IOptions<PackageOptions> options, TimeProvider time)
 {
     public const string RequestedEvent = "compliance_package_requested";
@@ -54,10 +54,10 @@ public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, 
             LastActivityAt = time.GetUtcNow(),
         };
         await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await ledger.BeginAsync(db, ct);
         db.CompliancePackages.Add(package);
         await db.SaveChangesAsync(ct);
-        await log.RecordInTransactionAsync((NpgsqlConnection)db.Database.GetDbConnection(), reader.Actor, RequestedEvent, new
+        await log.RecordAsync(tx, reader.Actor, RequestedEvent, new
         {
             package_id = package.Id,
             from = Formats.Day(from),
@@ -66,7 +66,6 @@ public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, 
             granted = reader.Scope,
         }, ct: ct);
         await tx.CommitAsync(ct);
-        log.Committed();
         return new(package, null);
     }
 
@@ -166,7 +165,7 @@ public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, 
         var expired = 0;
         foreach (var id in due)
         {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await using var tx = await ledger.BeginAsync(db, ct);
             var package = await db.CompliancePackages.FromSql($"SELECT * FROM compliance_packages WHERE id = {id} FOR UPDATE").SingleAsync(ct);
             if (package.Status != PackageStatus.Ready) continue;
             // The object goes first: a crash after it leaves a Ready row with no object, which downloads
@@ -174,7 +173,7 @@ public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, 
             var deleted = package.ArchiveKey is not null && await store.DeleteAsync(package.ArchiveKey, ct);
             package.Status = PackageStatus.Expired;
             await db.SaveChangesAsync(ct);
-            await log.RecordInTransactionAsync((NpgsqlConnection)db.Database.GetDbConnection(), ExpiryJob, ExpiredEvent, new
+            await log.RecordAsync(tx, ExpiryJob, ExpiredEvent, new
             {
                 package_id = package.Id,
                 requested_by = package.RequestedBy,
@@ -183,7 +182,6 @@ public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, 
                 expires_at = package.ExpiresAt,
             }, ct: ct);
             await tx.CommitAsync(ct);
-            log.Committed();
             db.ChangeTracker.Clear();
             expired++;
         }

@@ -19,7 +19,7 @@ public sealed record SubmissionReceipt(long SubmissionId, DateOnly Date, int Tot
 /// POSITION <c>positions_submitted</c> ledger entry, committed together. A date is open until its
 /// end-of-day deadline; after that (or once its snapshot exists) it is closed and nothing is stored.
 /// </summary>
-public sealed class PositionBook(IDbContextFactory<PortalDbContext> contexts, LedgerCommitSignal signal,
+public sealed class PositionBook(IDbContextFactory<PortalDbContext> contexts, ILedgerAppend ledger,
     IOptions<PositionsOptions> options, TimeProvider time)
 {
     public const string SubmittedEvent = "positions_submitted";
@@ -28,10 +28,9 @@ public sealed class PositionBook(IDbContextFactory<PortalDbContext> contexts, Le
     {
         var settings = options.Value;
         await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await using var tx = await ledger.BeginAsync(db, ct);
         // Serialises this date's submissions with its snapshot: none can slip in while the book is frozen.
-        await PositionLocks.LockDayAsync(connection, positions.AsOf, ct);
+        await PositionLocks.LockDayAsync(tx.Connection, positions.AsOf, ct);
 
         var now = time.GetUtcNow();
         var today = DateOnly.FromDateTime(now.UtcDateTime);
@@ -53,7 +52,7 @@ public sealed class PositionBook(IDbContextFactory<PortalDbContext> contexts, Le
         };
         db.PositionSubmissions.Add(submission);
         await db.SaveChangesAsync(ct);
-        var receipts = await LedgerAppender.AppendAsync(connection, [new AppendRequest(source, [PositionLedger.Entry(SubmittedEvent, new
+        var receipts = await tx.AppendAsync(source, [PositionLedger.Entry(SubmittedEvent, new
         {
             submission_id = submission.Id,
             date = Formats.Day(submission.AsOf),
@@ -61,11 +60,10 @@ public sealed class PositionBook(IDbContextFactory<PortalDbContext> contexts, Le
             total_value = submission.TotalValue,
             total_delta = submission.TotalDelta,
             positions_sha256 = submission.PositionsSha256,
-        }, LogTypes.Position, now)])], ct);
+        }, LogTypes.Position, now)], ct);
         await tx.CommitAsync(ct);
-        signal.Signal();
         return (new SubmissionReceipt(submission.Id, submission.AsOf, submission.PositionCount, submission.TotalValue,
-            submission.TotalDelta, submission.PositionsSha256, receipts[0][0].Seq), null);
+            submission.TotalDelta, submission.PositionsSha256, receipts[0].Seq), null);
     }
 
 }

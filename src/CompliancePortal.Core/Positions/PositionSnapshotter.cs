@@ -9,7 +9,6 @@ using CompliancePortal.Core.Data;
 using CompliancePortal.Core.Ledger;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace CompliancePortal.Core.Positions;
 
@@ -25,7 +24,7 @@ public sealed record SnapshotOutcome(DateOnly Date, bool Missing, PositionSnapsh
 /// last two committed together. A business day (MarketCalendar) with no submission is a COMPLIANCE
 /// <c>position_snapshot_missing</c> exception, recorded once. Reruns change nothing.
 /// </summary>
-public sealed class PositionSnapshotter(IDbContextFactory<PortalDbContext> contexts, IArchiveStore store, UserActionLog log,
+public sealed class PositionSnapshotter(IDbContextFactory<PortalDbContext> contexts, IArchiveStore store, ILedgerAppend ledger, UserActionLog log,
     IOptions<PositionsOptions> options, MarketCalendar calendar)
 {
     public const string SnapshotEvent = "position_snapshot";
@@ -51,9 +50,8 @@ public sealed class PositionSnapshotter(IDbContextFactory<PortalDbContext> conte
     public async Task<SnapshotOutcome?> SettleAsync(DateOnly day, DateTimeOffset now, CancellationToken ct = default)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await PositionLocks.LockDayAsync(connection, day, ct);
+        await using var tx = await ledger.BeginAsync(db, ct);
+        await PositionLocks.LockDayAsync(tx.Connection, day, ct);
         if (await db.PositionSnapshots.AnyAsync(s => s.Date == day, ct)) return null;
 
         var latest = await db.PositionSubmissions.AsNoTracking().Where(s => s.AsOf == day)
@@ -63,7 +61,7 @@ public sealed class PositionSnapshotter(IDbContextFactory<PortalDbContext> conte
             if (!calendar.IsBusinessDay(day)) return null;
             if (await db.MissedPositionDays.AnyAsync(m => m.Date == day, ct)) return null;
             var deadline = options.Value.DeadlineOf(day);
-            var receipt = await log.RecordInTransactionAsync(connection, Job, MissingEvent, new
+            var receipt = await log.RecordAsync(tx, Job, MissingEvent, new
             {
                 date = Formats.Day(day),
                 deadline = CanonicalEntry.FormatTime(deadline),
@@ -73,7 +71,6 @@ public sealed class PositionSnapshotter(IDbContextFactory<PortalDbContext> conte
             db.MissedPositionDays.Add(new MissedPositionDay { Date = day, RecordedAt = now, LedgerSeq = receipt.Seq });
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
-            log.Committed();
             return new SnapshotOutcome(day, true, null);
         }
 
@@ -92,7 +89,7 @@ public sealed class PositionSnapshotter(IDbContextFactory<PortalDbContext> conte
             ArchiveKey = key,
             Sha256 = sha,
         };
-        var entry = await log.RecordInTransactionAsync(connection, Job, SnapshotEvent, new
+        var entry = await log.RecordAsync(tx, Job, SnapshotEvent, new
         {
             date = Formats.Day(day),
             total_count = snapshot.TotalCount,
@@ -106,7 +103,6 @@ public sealed class PositionSnapshotter(IDbContextFactory<PortalDbContext> conte
         db.PositionSnapshots.Add(snapshot);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        log.Committed();
         return new SnapshotOutcome(day, false, snapshot);
     }
 

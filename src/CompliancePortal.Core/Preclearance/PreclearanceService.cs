@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Calendar;
 using CompliancePortal.Core.Data;
+using CompliancePortal.Core.Ledger;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -27,6 +28,7 @@ public sealed partial class PreclearanceService(
     IDbContextFactory<PortalDbContext> contexts,
     PreclearanceRules rules,
     MarketCalendar calendar,
+    ILedgerAppend ledger,
     UserActionLog log,
     TimeProvider time)
 {
@@ -49,21 +51,20 @@ public sealed partial class PreclearanceService(
         if (problem is not null) return WorkflowResult.Refused(problem);
 
         await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await using var tx = await ledger.BeginAsync(db, ct);
 
         var restricted = await db.RestrictedList.AsNoTracking().Where(r => r.Security == security)
             .Select(r => new RestrictedEntry(r.Security, r.EffectiveFrom, r.EffectiveTo, r.Reason)).ToListAsync(ct);
         var past = await db.PreclearanceRequests.AsNoTracking()
             .Where(r => r.Employee == employee.UserName && r.Security == security && r.Status == PreclearanceStatus.Executed)
             .Select(r => new PastTrade(r.Security, r.Side, r.TradeDate)).ToListAsync(ct);
-        var firmDates = await FirmTradeDatesAsync(connection, security, form.TradeDate, ct);
+        var firmDates = await FirmTradeDatesAsync(tx.Connection, security, form.TradeDate, ct);
         var verdict = rules.Evaluate(new PreclearanceInput(security, form.Side, form.Quantity, form.TradeDate, restricted, firmDates, past));
 
         var now = time.GetUtcNow();
         var request = new PreclearanceRequest
         {
-            Id = await NextIdAsync(connection, now.Year, ct),
+            Id = await NextIdAsync(tx.Connection, now.Year, ct),
             Employee = employee.UserName,
             Security = security,
             Side = form.Side,
@@ -84,9 +85,8 @@ public sealed partial class PreclearanceService(
         }
         db.PreclearanceRequests.Add(request);
         await db.SaveChangesAsync(ct);
-        await log.RecordInTransactionAsync(connection, employee, LedgerEvent, Describe(request, "submitted"), ct: ct);
+        await log.RecordAsync(tx, employee, LedgerEvent, Describe(request, "submitted"), ct: ct);
         await tx.CommitAsync(ct);
-        log.Committed();
         return new WorkflowResult(request, null);
     }
 
@@ -168,7 +168,7 @@ public sealed partial class PreclearanceService(
     private async Task<WorkflowResult> ChangeAsync(Actor actor, string id, string action, Func<PreclearanceRequest, string?> change, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await ledger.BeginAsync(db, ct);
         // Lock the row: two officers deciding at once cannot both win.
         var request = await db.PreclearanceRequests.FromSql($"SELECT * FROM preclearance_requests WHERE \"Id\" = {id} FOR UPDATE")
             .SingleOrDefaultAsync(ct);
@@ -177,9 +177,8 @@ public sealed partial class PreclearanceService(
         if (problem is not null) return WorkflowResult.Refused(problem);
         request.UpdatedAt = time.GetUtcNow();
         await db.SaveChangesAsync(ct);
-        await log.RecordInTransactionAsync((NpgsqlConnection)db.Database.GetDbConnection(), actor, LedgerEvent, Describe(request, action), ct: ct);
+        await log.RecordAsync(tx, actor, LedgerEvent, Describe(request, action), ct: ct);
         await tx.CommitAsync(ct);
-        log.Committed();
         return new WorkflowResult(request, null);
     }
 
@@ -265,8 +264,8 @@ public sealed partial class PreclearanceService(
             _ => r.Reviewer is null ? null : "approved",
         },
         reasoning = r.Reasoning,
-        review_timestamp = r.ReviewedAt is { } at ? Ledger.CanonicalEntry.FormatTime(at) : null,
-        expires_at = r.ExpiresAt is { } e ? Ledger.CanonicalEntry.FormatTime(e) : null,
+        review_timestamp = r.ReviewedAt is { } at ? CanonicalEntry.FormatTime(at) : null,
+        expires_at = r.ExpiresAt is { } e ? CanonicalEntry.FormatTime(e) : null,
         executed_price = r.ExecutedPrice,
         executed_quantity = r.ExecutedQuantity,
         checks = JsonSerializer.Deserialize<JsonElement>(r.ChecksJson),

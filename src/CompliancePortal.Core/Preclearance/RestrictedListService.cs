@@ -1,7 +1,7 @@
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Data;
+using CompliancePortal.Core.Ledger;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace CompliancePortal.Core.Preclearance;
 
@@ -9,7 +9,7 @@ namespace CompliancePortal.Core.Preclearance;
 /// The restricted list, kept by the ComplianceOfficer. Entries are added with effective dates and
 /// ended, never deleted; each change and its ledger entry commit together.
 /// </summary>
-public sealed class RestrictedListService(IDbContextFactory<PortalDbContext> contexts, UserActionLog log, TimeProvider time)
+public sealed class RestrictedListService(IDbContextFactory<PortalDbContext> contexts, ILedgerAppend ledger, UserActionLog log, TimeProvider time)
 {
     public async Task<IReadOnlyList<RestrictedSecurity>> ListAsync(CancellationToken ct = default)
     {
@@ -30,13 +30,12 @@ public sealed class RestrictedListService(IDbContextFactory<PortalDbContext> con
             AddedBy = officer.UserName, AddedAt = time.GetUtcNow(),
         };
         await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await ledger.BeginAsync(db, ct);
         db.RestrictedList.Add(entry);
         await db.SaveChangesAsync(ct);
-        await log.RecordInTransactionAsync((NpgsqlConnection)db.Database.GetDbConnection(), officer, "restricted_list_added",
+        await log.RecordAsync(tx, officer, "restricted_list_added",
             new { security, effective_from = Formats.Day(from), effective_to = Formats.Day(to), reason = entry.Reason }, ct: ct);
         await tx.CommitAsync(ct);
-        log.Committed();
         return null;
     }
 
@@ -44,16 +43,15 @@ public sealed class RestrictedListService(IDbContextFactory<PortalDbContext> con
     public async Task<string?> EndAsync(Actor officer, int id, DateOnly lastDay, CancellationToken ct = default)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await ledger.BeginAsync(db, ct);
         var entry = await db.RestrictedList.SingleOrDefaultAsync(r => r.Id == id, ct);
         if (entry is null) return "No such entry.";
         if (lastDay < entry.EffectiveFrom) return "An entry cannot end before it starts.";
         entry.EffectiveTo = lastDay;
         await db.SaveChangesAsync(ct);
-        await log.RecordInTransactionAsync((NpgsqlConnection)db.Database.GetDbConnection(), officer, "restricted_list_ended",
+        await log.RecordAsync(tx, officer, "restricted_list_ended",
             new { security = entry.Security, effective_from = Formats.Day(entry.EffectiveFrom), effective_to = Formats.Day(lastDay) }, ct: ct);
         await tx.CommitAsync(ct);
-        log.Committed();
         return null;
     }
 }

@@ -3,7 +3,6 @@ using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Data;
 using CompliancePortal.Core.Ledger;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace CompliancePortal.Core.Retention;
 
@@ -15,7 +14,7 @@ public sealed record LegalHoldForm(DateOnly? FromDay, DateOnly? ToDay, string? L
 /// check the role); each change and its COMPLIANCE ledger entry commit in one transaction.
 /// Every refusal returns its reason and changes nothing.
 /// </summary>
-public sealed partial class LegalHoldService(IDbContextFactory<PortalDbContext> contexts, UserActionLog log, TimeProvider time)
+public sealed partial class LegalHoldService(IDbContextFactory<PortalDbContext> contexts, ILedgerAppend ledger, UserActionLog log, TimeProvider time)
 {
     public const string CreatedEvent = "legal_hold_created";
     public const string ReleasedEvent = "legal_hold_released";
@@ -52,12 +51,11 @@ public sealed partial class LegalHoldService(IDbContextFactory<PortalDbContext> 
             Reason = form.Reason!.Trim(), CreatedBy = officer.UserName, CreatedAt = time.GetUtcNow(),
         };
         await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await ledger.BeginAsync(db, ct);
         db.LegalHolds.Add(hold);
         await db.SaveChangesAsync(ct);
-        await log.RecordInTransactionAsync((NpgsqlConnection)db.Database.GetDbConnection(), officer, CreatedEvent, Describe(hold), ct: ct);
+        await log.RecordAsync(tx, officer, CreatedEvent, Describe(hold), ct: ct);
         await tx.CommitAsync(ct);
-        log.Committed();
         return (hold, null);
     }
 
@@ -66,7 +64,7 @@ public sealed partial class LegalHoldService(IDbContextFactory<PortalDbContext> 
         if (string.IsNullOrWhiteSpace(reason)) return (null, "Give the reason for releasing the hold.");
         if (reason.Trim().Length > 1000) return (null, "The reason is longer than 1000 characters.");
         await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await ledger.BeginAsync(db, ct);
         // Locked: two officers releasing at once cannot both record a release.
         var hold = await db.LegalHolds.FromSql($"SELECT * FROM legal_holds WHERE \"Id\" = {id} FOR UPDATE").SingleOrDefaultAsync(ct);
         if (hold is null) return (null, $"No legal hold {id}.");
@@ -75,9 +73,8 @@ public sealed partial class LegalHoldService(IDbContextFactory<PortalDbContext> 
         hold.ReleasedBy = officer.UserName;
         hold.ReleaseReason = reason.Trim();
         await db.SaveChangesAsync(ct);
-        await log.RecordInTransactionAsync((NpgsqlConnection)db.Database.GetDbConnection(), officer, ReleasedEvent, Describe(hold), ct: ct);
+        await log.RecordAsync(tx, officer, ReleasedEvent, Describe(hold), ct: ct);
         await tx.CommitAsync(ct);
-        log.Committed();
         return (hold, null);
     }
 

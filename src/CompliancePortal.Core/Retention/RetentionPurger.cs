@@ -30,7 +30,7 @@ public sealed record RetentionDay(DateOnly Day, string LogType, RetentionOutcome
 /// a COMPLIANCE retention_purged ledger entry naming the archive objects, seq range and count.
 /// </summary>
 public sealed class RetentionPurger(PortalConnections connections, DailyArchive archive, IArchiveStore store,
-    UserActionLog log, RetentionOptions options, TimeProvider time)
+    ILedgerAppend ledger, UserActionLog log, RetentionOptions options, TimeProvider time)
 {
     public const string PurgedEvent = "retention_purged";
     public const string RefusedEvent = "retention_purge_refused";
@@ -96,7 +96,7 @@ public sealed class RetentionPurger(PortalConnections connections, DailyArchive 
             : await ArchivedDayCheck.FindMismatchAsync(store, archived, connection, from, logType, ct);
         if (mismatch is not null) return await RefuseAsync(day, logType, archived, mismatch, ct);
 
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var tx = await ledger.BeginAsync(connection, ct);
         await ExecuteAsync(connection, "SELECT set_config('compliance.retention_purge', 'on', true)", ct);
         // A hold placed while this runs waits for the commit, or is seen here and stops the purge.
         await ExecuteAsync(connection, "LOCK TABLE legal_holds IN SHARE MODE", ct);
@@ -114,7 +114,7 @@ public sealed class RetentionPurger(PortalConnections connections, DailyArchive 
             return await RefuseAsync(day, logType, archived,
                 $"the rows changed after the check: {tombstoned} tombstoned and {deleted} deleted (seq {firstSeq}..{lastSeq}), the archive holds {archived.Count} (seq {archived.FirstSeq}..{archived.LastSeq})", ct);
         }
-        await log.RecordInTransactionAsync(connection, Job, PurgedEvent, new
+        await log.RecordAsync(tx, Job, PurgedEvent, new
         {
             day = Formats.Day(day),
             log_type = logType,
@@ -126,7 +126,6 @@ public sealed class RetentionPurger(PortalConnections connections, DailyArchive 
             archive_objects = new[] { new { key = archived.Key, sha256 = archived.Sha256, count = archived.Count } },
         }, ct: ct);
         await tx.CommitAsync(ct);
-        log.Committed();
         return new RetentionDay(day, logType, RetentionOutcome.Purged, deleted, $"seq {firstSeq}..{lastSeq} removed; archived in {archived.Key}");
     }
 

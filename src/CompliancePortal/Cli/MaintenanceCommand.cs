@@ -134,6 +134,7 @@ public static class MaintenanceCommand
         services.AddSingleton(Options.Create(configuration.ReadSettings<LedgerOptions>()));
         services.AddSingleton<LedgerCommitSignal>();
         services.AddSingleton<LedgerWriter>();
+        services.AddSingleton<ILedgerAppend, LedgerAppend>();
         services.AddSingleton<UserActionLog>();
         services.AddSingleton(ArchiveSetup.Create(configuration, root));
         services.AddSingleton<DailyArchive>();

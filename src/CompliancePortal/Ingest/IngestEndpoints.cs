@@ -35,7 +35,7 @@ public static class IngestEndpoints
         app.MapPost("/api/v1/events", PostEventsAsync).DisableAntiforgery().AllowAnonymous();
     }
 
-    private static async Task<IResult> PostEventsAsync(HttpContext http, ApiKeyStore keys, LedgerWriter writer, TimeProvider time)
+    private static async Task<IResult> PostEventsAsync(HttpContext http, ApiKeyStore keys, ILedgerAppend ledger, TimeProvider time)
     {
         var receivedAt = time.GetUtcNow();
         var (key, problem) = await ApiKeyAuthentication.AuthenticateAsync(http, keys);
@@ -71,7 +71,7 @@ public static class IngestEndpoints
         IReadOnlyList<LedgerReceipt> receipts;
         try
         {
-            receipts = await writer.AppendAsync(key!.Source, parsed.Events);
+            receipts = await ledger.AppendAsync(key!.Source, parsed.Events);
         }
         catch (LedgerBusyException)
         {

@@ -6,7 +6,10 @@ namespace CompliancePortal.Ledger;
 
 public static class LedgerSetup
 {
-    /// <summary>The batching writer (the only way into the ledger) and its followers.</summary>
+    /// <summary>
+    /// The ledger's way in (<see cref="ILedgerAppend"/>: the batching writer, and workflows' own
+    /// transactions) and its followers.
+    /// </summary>
     public static void AddLedger(this WebApplicationBuilder builder)
     {
         builder.AddSettings<LedgerOptions>();
@@ -14,6 +17,7 @@ public static class LedgerSetup
         builder.AddCheckpoints();
         builder.Services.AddSingleton<LedgerWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LedgerWriter>());
+        builder.Services.AddSingleton<ILedgerAppend, LedgerAppend>();
 
         var fileLog = builder.AddSettings<FileLogOptions>();
         if (fileLog.Enabled)

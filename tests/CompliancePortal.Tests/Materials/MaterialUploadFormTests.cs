@@ -144,10 +144,13 @@ internal static class MaterialFormServices
     public static void Add(IServiceCollection services, string archiveFolder, long maxBytes)
     {
         var nowhere = new DbContextOptionsBuilder<PortalDbContext>().UseNpgsql("Host=127.0.0.1;Port=1;Database=none").Options;
-        var writer = new LedgerWriter(NpgsqlDataSource.Create("Host=127.0.0.1;Port=1"), Options.Create(new LedgerOptions()), new LedgerCommitSignal(), NullLogger<LedgerWriter>.Instance);
+        var signal = new LedgerCommitSignal();
+        var writer = new LedgerWriter(NpgsqlDataSource.Create("Host=127.0.0.1;Port=1"), Options.Create(new LedgerOptions()), signal, NullLogger<LedgerWriter>.Instance);
+        var ledger = new LedgerAppend(writer, signal);
         services.AddSingleton<IDbContextFactory<PortalDbContext>>(new NoFactory(nowhere));
         services.AddSingleton<IArchiveStore>(new LocalFolderArchiveStore(archiveFolder));
-        services.AddSingleton(new UserActionLog(writer, new LedgerCommitSignal(), TimeProvider.System));
+        services.AddSingleton<ILedgerAppend>(ledger);
+        services.AddSingleton(new UserActionLog(ledger, TimeProvider.System));
         services.AddSingleton(Options.Create(new MaterialsOptions { MaxBytes = maxBytes }));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<MarketingMaterialService>();

@@ -22,12 +22,15 @@ public sealed class PreclearanceFormTests
     {
         // A database that does not exist: validation must answer before any query.
         var nowhere = new DbContextOptionsBuilder<PortalDbContext>().UseNpgsql("Host=127.0.0.1;Port=1;Database=none").Options;
-        var writer = new LedgerWriter(NpgsqlDataSource.Create("Host=127.0.0.1;Port=1"), Options.Create(new LedgerOptions()), new LedgerCommitSignal(), NullLogger<LedgerWriter>.Instance);
+        var signal = new LedgerCommitSignal();
+        var writer = new LedgerWriter(NpgsqlDataSource.Create("Host=127.0.0.1;Port=1"), Options.Create(new LedgerOptions()), signal, NullLogger<LedgerWriter>.Instance);
+        var ledger = new LedgerAppend(writer, signal);
         services.AddSingleton<IDbContextFactory<PortalDbContext>>(new NoFactory(nowhere));
         var calendar = ShippedCalendar.Instance;
         services.AddSingleton(calendar);
         services.AddSingleton(new PreclearanceRules(new PreclearanceOptions(), calendar));
-        services.AddSingleton(new UserActionLog(writer, new LedgerCommitSignal(), TimeProvider.System));
+        services.AddSingleton<ILedgerAppend>(ledger);
+        services.AddSingleton(new UserActionLog(ledger, TimeProvider.System));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PreclearanceService>();
         services.AddSingleton<IHttpContextAccessor, HttpContextAccessor>();

@@ -230,6 +230,7 @@ public sealed class RetentionPurgeTests(PostgresFixture postgres) : RetentionTes
     {
         var seqs = await AppendOnDayAsync(DayB, ApiCall(1));
         var purger = new RetentionPurger(Db.Connections with { Owner = Db.Connections.App }, Archive, Store,
+            Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<CompliancePortal.Core.Ledger.ILedgerAppend>(Portal.Services),
             Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<CompliancePortal.Core.Audit.UserActionLog>(Portal.Services),
             new RetentionOptions { HotDays = new() { ["SYSTEM"] = 30 } }, TimeProvider.System);
 

@@ -34,7 +34,7 @@ public abstract class RetentionTest(PostgresFixture postgres) : PortalTest(postg
     }
 
     protected RetentionPurger Purger(Dictionary<string, int> hotDays) => new(
-        Db.Connections, Archive, Store, Portal.Services.GetRequiredService<UserActionLog>(),
+        Db.Connections, Archive, Store, Portal.Services.GetRequiredService<ILedgerAppend>(), Portal.Services.GetRequiredService<UserActionLog>(),
         new RetentionOptions { HotDays = hotDays }, TimeProvider.System);
 
     /// <summary>Appends events received at 10:00 UTC on <paramref name="day"/>; returns their seqs in order.</summary>
