@@ -43,7 +43,7 @@ namespace CompliancePortal.Migrations.Migrations
                     table.PrimaryKey("PK_trade_blotters", x => x.Day);
                 });
 
-            migrationBuilder.SqlFile("008_blotter_certification.sql");
+            migrationBuilder.SqlFile("007_blotter_certification.sql");
         }
 
         /// <inheritdoc />

@@ -108,7 +108,7 @@ namespace CompliancePortal.Migrations.Migrations
                 table: "marketing_materials",
                 column: "Status");
 
-            migrationBuilder.SqlFile("007_marketing_materials.sql");
+            migrationBuilder.SqlFile("008_marketing_materials.sql");
         }
 
         /// <inheritdoc />

@@ -32,14 +32,14 @@ public sealed partial class UserAdministration(UserManager<PortalUser> users, Us
     }
 
     /// <summary>Null when created; otherwise the reason it was refused.</summary>
-    public async Task<string?> CreateAsync(Actor actor, UserChange change)
+    public async Task<Failure?> CreateAsync(Actor actor, UserChange change)
     {
         var problem = Check(change);
         if (problem is not null) return problem;
         if (!UserNamePattern().IsMatch(change.UserName))
-            return "A user name is 2-64 lower-case letters, digits, '.', '-' or '_'.";
-        if (string.IsNullOrEmpty(change.Password)) return "A new user needs an initial password.";
-        if (await users.FindByNameAsync(change.UserName) is not null) return $"User '{change.UserName}' already exists.";
+            return Failure.Invalid("A user name is 2-64 lower-case letters, digits, '.', '-' or '_'.");
+        if (string.IsNullOrEmpty(change.Password)) return Failure.Invalid("A new user needs an initial password.");
+        if (await users.FindByNameAsync(change.UserName) is not null) return Failure.Conflict($"User '{change.UserName}' already exists.");
 
         var user = new PortalUser
         {
@@ -50,20 +50,20 @@ public sealed partial class UserAdministration(UserManager<PortalUser> users, Us
             IsDisabled = change.IsDisabled,
         };
         var created = await users.CreateAsync(user, change.Password);
-        if (!created.Succeeded) return string.Join(" ", created.Errors.Select(e => e.Description));
+        if (!created.Succeeded) return Failure.Invalid(string.Join(" ", created.Errors.Select(e => e.Description)));
         await users.AddToRoleAsync(user, change.Role);
         await log.RecordAsync(actor, "user_created", Describe(change));
         return null;
     }
 
-    public async Task<string?> UpdateAsync(Actor actor, string id, UserChange change)
+    public async Task<Failure?> UpdateAsync(Actor actor, string id, UserChange change)
     {
         var problem = Check(change);
         if (problem is not null) return problem;
         var user = await users.FindByIdAsync(id);
-        if (user is null) return "No such user.";
+        if (user is null) return Failure.NotFound("No such user.");
         if (user.UserName == actor.UserName && (change.IsDisabled || change.Role != UserRoles.Admin))
-            return "You cannot disable yourself or take away your own Admin role.";
+            return Failure.Forbidden("You cannot disable yourself or take away your own Admin role.");
 
         var before = Describe(new UserChange(user.UserName!, user.DisplayName, (await users.GetRolesAsync(user)).FirstOrDefault() ?? "",
             user.AuditFrom, user.AuditTo, user.IsDisabled));
@@ -72,7 +72,7 @@ public sealed partial class UserAdministration(UserManager<PortalUser> users, Us
         user.AuditTo = change.AuditTo;
         user.IsDisabled = change.IsDisabled;
         var updated = await users.UpdateAsync(user);
-        if (!updated.Succeeded) return string.Join(" ", updated.Errors.Select(e => e.Description));
+        if (!updated.Succeeded) return Failure.Invalid(string.Join(" ", updated.Errors.Select(e => e.Description)));
         var current = await users.GetRolesAsync(user);
         if (!current.SequenceEqual([change.Role]))
         {
@@ -85,18 +85,18 @@ public sealed partial class UserAdministration(UserManager<PortalUser> users, Us
         return null;
     }
 
-    private static string? Check(UserChange change)
+    private static Failure? Check(UserChange change)
     {
-        if (!UserRoles.All.Contains(change.Role)) return "Choose one of the roles.";
-        if (string.IsNullOrWhiteSpace(change.DisplayName)) return "A display name is required.";
+        if (!UserRoles.All.Contains(change.Role)) return Failure.Invalid("Choose one of the roles.");
+        if (string.IsNullOrWhiteSpace(change.DisplayName)) return Failure.Invalid("A display name is required.");
         if (change.Role == UserRoles.Auditor)
         {
-            if (change.AuditFrom is null || change.AuditTo is null) return "An auditor needs a granted period (from and to).";
-            if (change.AuditFrom > change.AuditTo) return "The granted period ends before it starts.";
+            if (change.AuditFrom is null || change.AuditTo is null) return Failure.Invalid("An auditor needs a granted period (from and to).");
+            if (change.AuditFrom > change.AuditTo) return Failure.Invalid("The granted period ends before it starts.");
         }
         else if (change.AuditFrom is not null || change.AuditTo is not null)
         {
-            return "Only auditors have a granted period.";
+            return Failure.Invalid("Only auditors have a granted period.");
         }
         return null;
     }

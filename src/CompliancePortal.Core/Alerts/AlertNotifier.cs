@@ -89,6 +89,9 @@ public sealed class AlertNotifier(
         if (due.Count == 0) return 0;
         var ids = due.Select(d => d.AlertId).Distinct().ToList();
         var byId = await db.Alerts.AsNoTracking().Where(a => ids.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
+        // Recorded after the sends: the first append holds the chain-head lock until the commit, and
+        // a send (up to SendTimeout each) must not stall every other writer, ingest included.
+        var outcomes = new List<(string Event, Alert Alert, AlertDelivery Delivery)>();
         foreach (var delivery in due)
         {
             var alert = byId[delivery.AlertId];
@@ -108,7 +111,7 @@ public sealed class AlertNotifier(
                 delivery.Status = DeliveryStatus.Sent;
                 delivery.SentAt = time.GetUtcNow();
                 delivery.LastError = null;
-                await RecordAsync(tx, SentEvent, alert, delivery, ct);
+                outcomes.Add((SentEvent, alert, delivery));
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
@@ -118,7 +121,7 @@ public sealed class AlertNotifier(
                     delivery.Status = DeliveryStatus.Failed;
                     logger.LogError(ex, "Alert {Alert} ({Rule}) could not be sent on {Channel} after {Attempts} attempts",
                         alert.Id, alert.Rule, delivery.Channel, delivery.Attempts);
-                    await RecordAsync(tx, FailedEvent, alert, delivery, ct);
+                    outcomes.Add((FailedEvent, alert, delivery));
                 }
                 else
                 {
@@ -128,6 +131,7 @@ public sealed class AlertNotifier(
                 }
             }
         }
+        foreach (var (@event, alert, delivery) in outcomes) await RecordAsync(tx, @event, alert, delivery, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return due.Count;

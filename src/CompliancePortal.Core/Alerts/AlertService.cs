@@ -9,8 +9,6 @@ namespace CompliancePortal.Core.Alerts;
 public sealed record AlertFilter(bool OpenOnly = true, string? Severity = null, int Limit = 200);
 
 /// <summary>The outcome of acknowledging: the alert as it now is, or why nothing changed.</summary>
-public sealed record AlertResult(Alert? Alert, string? Error, bool NotFound = false);
-
 /// <summary>Reads alerts and records their handling: an acknowledgement with its note, written to the ledger with it.</summary>
 public sealed class AlertService(IDbContextFactory<PortalDbContext> contexts, ILedgerAppend ledger, UserActionLog log, TimeProvider time)
 {
@@ -48,17 +46,17 @@ public sealed class AlertService(IDbContextFactory<PortalDbContext> contexts, IL
     }
 
     /// <summary>Marks an open alert handled, with a note saying what was done; the ledger records who, when and the note.</summary>
-    public async Task<AlertResult> AcknowledgeAsync(Actor actor, long id, string? note, CancellationToken ct = default)
+    public async Task<Outcome<Alert>> AcknowledgeAsync(Actor actor, long id, string? note, CancellationToken ct = default)
     {
         note = note?.Trim() ?? "";
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await ledger.BeginAsync(db, ct);
         var alert = await db.Alerts.FromSql($"SELECT * FROM alerts WHERE \"Id\" = {id} FOR UPDATE").SingleOrDefaultAsync(ct);
-        if (alert is null) return new AlertResult(null, $"Alert {id} does not exist.", NotFound: true);
-        if (note.Length == 0) return new AlertResult(alert, "Say what was done about the alert: a note is required.");
-        if (note.Length > MaxNoteLength) return new AlertResult(alert, $"The note is longer than {MaxNoteLength} characters.");
+        if (alert is null) return Failure.NotFound($"Alert {id} does not exist.");
+        if (note.Length == 0) return Failure.Invalid("Say what was done about the alert: a note is required.");
+        if (note.Length > MaxNoteLength) return Failure.Invalid($"The note is longer than {MaxNoteLength} characters.");
         if (alert.Status != AlertStatus.Open)
-            return new AlertResult(alert, $"Alert {id} was already acknowledged by {alert.AcknowledgedBy} at {alert.AcknowledgedAt:yyyy-MM-dd HH:mm} UTC.");
+            return Failure.Conflict($"Alert {id} was already acknowledged by {alert.AcknowledgedBy} at {alert.AcknowledgedAt:yyyy-MM-dd HH:mm} UTC.");
         var now = time.GetUtcNow();
         alert.Status = AlertStatus.Acknowledged;
         alert.AcknowledgedBy = actor.UserName;
@@ -71,6 +69,6 @@ public sealed class AlertService(IDbContextFactory<PortalDbContext> contexts, IL
             due_at = alert.DueAt, overdue = now > alert.DueAt, note,
         }, ct: ct);
         await tx.CommitAsync(ct);
-        return new AlertResult(alert, null);
+        return alert;
     }
 }

@@ -110,15 +110,15 @@ public sealed class DailyCertification(
     /// written, for an unfinished day, a day already certified, a day without a verified blotter or
     /// whose chain does not verify, and a day with differences or without NAV unless a note explains them.
     /// </summary>
-    public async Task<CertificationResult> CertifyAsync(Actor officer, DateOnly day, string? note, CancellationToken ct = default)
+    public async Task<Outcome<LogCertification>> CertifyAsync(Actor officer, DateOnly day, string? note, CancellationToken ct = default)
     {
-        if (day >= Calendar.MarketCalendar.Today(time)) return new(null, $"{day:yyyy-MM-dd} is not over yet (UTC); it can be certified from the next day on.");
+        if (day >= Calendar.MarketCalendar.Today(time)) return Failure.Conflict($"{day:yyyy-MM-dd} is not over yet (UTC); it can be certified from the next day on.");
         note = string.IsNullOrWhiteSpace(note) ? null : note.Trim();
-        if (note?.Length > MaxNote) return new(null, $"The note is longer than {MaxNote} characters.");
+        if (note?.Length > MaxNote) return Failure.Invalid($"The note is longer than {MaxNote} characters.");
         var review = await ReviewAsync(day, ct);
-        if (review.Blockers.Count > 0) return new(null, string.Join(" ", review.Blockers));
+        if (review.Blockers.Count > 0) return Failure.Conflict(string.Join(" ", review.Blockers));
         if (review.Exceptions.Count > 0 && note is null)
-            return new(null, string.Join(" ", review.Exceptions) + " Explain them in a note to certify the day.");
+            return Failure.Conflict(string.Join(" ", review.Exceptions) + " Explain them in a note to certify the day.");
 
         var now = time.GetUtcNow();
         var data = new Dictionary<string, object?>
@@ -159,10 +159,10 @@ public sealed class DailyCertification(
             // Someone certified the day meanwhile: the key refused this row, and the rollback takes the ledger entry with it.
             await tx.RollbackAsync(ct);
             var winner = await ReviewAsync(day, ct);
-            return new(null, winner.Blockers.FirstOrDefault() ?? $"{day:yyyy-MM-dd} is already certified.");
+            return Failure.Conflict(winner.Blockers.FirstOrDefault() ?? $"{day:yyyy-MM-dd} is already certified.");
         }
         await tx.CommitAsync(ct);
-        return new(certification, null);
+        return certification;
     }
 
     /// <summary>

@@ -68,6 +68,3 @@ public sealed record DayReview(
 
 /// <summary>A past day in the certification list: open until certified.</summary>
 public sealed record CertificationDay(DateOnly Day, StoredBlotter? Blotter, LogCertification? Certification);
-
-/// <summary>The certification as written, or why nothing was.</summary>
-public sealed record CertificationResult(LogCertification? Certification, string? Error);

@@ -26,10 +26,10 @@ public sealed class ComplianceRecords(UserActionLog log, NpgsqlDataSource db)
     public static readonly string[] Events = [PolicyViolationEvent, TrainingCompletedEvent, AnnualReviewEvent];
     public static readonly string[] Severities = ["low", "medium", "high"];
 
-    public async Task<string?> RecordAsync(Actor officer, PolicyViolation v)
+    public async Task<Failure?> RecordAsync(Actor officer, PolicyViolation v)
     {
-        if (Blank(v.Employee, v.Policy, v.Description, v.ActionTaken)) return "Fill in employee, policy, description and action taken.";
-        if (!Severities.Contains(v.Severity)) return "Choose a severity: low, medium or high.";
+        if (Blank(v.Employee, v.Policy, v.Description, v.ActionTaken)) return Failure.Invalid("Fill in employee, policy, description and action taken.");
+        if (!Severities.Contains(v.Severity)) return Failure.Invalid("Choose a severity: low, medium or high.");
         await log.RecordAsync(officer, PolicyViolationEvent, new
         {
             employee = v.Employee.Trim(), policy = v.Policy.Trim(), severity = v.Severity,
@@ -38,10 +38,10 @@ public sealed class ComplianceRecords(UserActionLog log, NpgsqlDataSource db)
         return null;
     }
 
-    public async Task<string?> RecordAsync(Actor officer, TrainingCompletion t)
+    public async Task<Failure?> RecordAsync(Actor officer, TrainingCompletion t)
     {
-        if (Blank(t.Employee, t.Course)) return "Fill in employee and course.";
-        if (t.Score is < 0 or > 100) return "A score is between 0 and 100.";
+        if (Blank(t.Employee, t.Course)) return Failure.Invalid("Fill in employee and course.");
+        if (t.Score is < 0 or > 100) return Failure.Invalid("A score is between 0 and 100.");
         await log.RecordAsync(officer, TrainingCompletedEvent, new
         {
             employee = t.Employee.Trim(), course = t.Course.Trim(), completed_on = Formats.Day(t.CompletedOn), score = t.Score,
@@ -49,10 +49,10 @@ public sealed class ComplianceRecords(UserActionLog log, NpgsqlDataSource db)
         return null;
     }
 
-    public async Task<string?> RecordAsync(Actor officer, AnnualReview r)
+    public async Task<Failure?> RecordAsync(Actor officer, AnnualReview r)
     {
-        if (Blank(r.Scope, r.Findings, r.Conclusion)) return "Fill in scope, findings and conclusion.";
-        if (r.ReviewYear is < 2000 or > 2100) return "Give the year the review covers.";
+        if (Blank(r.Scope, r.Findings, r.Conclusion)) return Failure.Invalid("Fill in scope, findings and conclusion.");
+        if (r.ReviewYear is < 2000 or > 2100) return Failure.Invalid("Give the year the review covers.");
         await log.RecordAsync(officer, AnnualReviewEvent, new
         {
             review_year = r.ReviewYear, scope = r.Scope.Trim(), findings = r.Findings.Trim(), conclusion = r.Conclusion.Trim(),

@@ -12,14 +12,6 @@ namespace CompliancePortal.Core.Materials;
 /// <summary>A file offered for review, with the title and audience it is meant for.</summary>
 public sealed record MaterialUpload(string Title, string? Audience, string FileName, Stream Content);
 
-/// <summary>The outcome of a workflow call: the material as it now stands, or why nothing changed.</summary>
-public sealed record MaterialResult(MarketingMaterial? Material, string? Error, bool NoSuchMaterial = false)
-{
-    public static MaterialResult Refused(string error) => new(null, error);
-
-    public static MaterialResult Missing(long id) => new(null, $"No material MM-{id}.", NoSuchMaterial: true);
-}
-
 /// <summary>A material with every version and decision, oldest first.</summary>
 public sealed record MaterialDetail(MarketingMaterial Material, IReadOnlyList<MaterialVersion> Versions, IReadOnlyList<MaterialReview> Reviews)
 {
@@ -29,10 +21,8 @@ public sealed record MaterialDetail(MarketingMaterial Material, IReadOnlyList<Ma
 /// <summary>Who is looking: their name and the roles that widen what they may see.</summary>
 public sealed record MaterialViewer(string UserName, bool IsOfficer, bool IsAuditor);
 
-public enum DownloadOutcome { Ok, NotFound, Forbidden, Damaged }
-
 /// <summary>A verified download: <see cref="Content"/> holds exactly the bytes whose SHA-256 was recorded.</summary>
-public sealed record MaterialDownload(DownloadOutcome Outcome, MaterialVersion? Version, Stream? Content, string? Error);
+public sealed record MaterialDownload(MaterialVersion Version, Stream Content);
 
 /// <summary>
 /// Marketing material review (Rule 206(4)-1). A user uploads a file (type checked by its bytes,
@@ -63,14 +53,14 @@ public sealed class MarketingMaterialService(
 
     public void NotifyChanged() => Changed?.Invoke();
 
-    public async Task<MaterialResult> SubmitAsync(Actor uploader, MaterialUpload upload, CancellationToken ct = default)
+    public async Task<Outcome<MarketingMaterial>> SubmitAsync(Actor uploader, MaterialUpload upload, CancellationToken ct = default)
     {
         var (file, problem) = await CheckAsync(upload, ct);
-        if (file is null) return MaterialResult.Refused(problem!);
+        if (file is null) return Failure.Invalid(problem!);
 
         var id = await NextIdAsync(ct);
         var key = ArchiveKeyOf(id, 1, file);
-        if (await StoreAsync(key, file, ct) is { } storeProblem) return MaterialResult.Refused(storeProblem);
+        if (await StoreAsync(key, file, ct) is { } storeProblem) return Failure.Conflict(storeProblem);
 
         var now = time.GetUtcNow();
         var material = new MarketingMaterial
@@ -86,30 +76,30 @@ public sealed class MarketingMaterialService(
         await db.SaveChangesAsync(ct);
         await log.RecordAsync(tx, uploader, LedgerEvent, Describe(material, version, null, "submitted"), ct: ct);
         await tx.CommitAsync(ct);
-        return new MaterialResult(material, null);
+        return material;
     }
 
     /// <summary>The owner uploads a new version; its review starts over, whatever the last decision was.</summary>
-    public async Task<MaterialResult> AddVersionAsync(Actor uploader, long materialId, MaterialUpload upload, CancellationToken ct = default)
+    public async Task<Outcome<MarketingMaterial>> AddVersionAsync(Actor uploader, long materialId, MaterialUpload upload, CancellationToken ct = default)
     {
         var (file, problem) = await CheckAsync(upload, ct);
-        if (file is null) return MaterialResult.Refused(problem!);
+        if (file is null) return Failure.Invalid(problem!);
 
         MarketingMaterial? before;
         await using (var read = await contexts.CreateDbContextAsync(ct))
             before = await read.MarketingMaterials.AsNoTracking().SingleOrDefaultAsync(m => m.Id == materialId, ct);
-        if (before is null) return MaterialResult.Missing(materialId);
-        if (before.Owner != uploader.UserName) return MaterialResult.Refused($"Only {before.Owner}, who submitted {before.Number}, may add a version.");
+        if (before is null) return Failure.NotFound($"No material MM-{materialId}.");
+        if (before.Owner != uploader.UserName) return Failure.Forbidden($"Only {before.Owner}, who submitted {before.Number}, may add a version.");
         var number = before.CurrentVersion + 1;
         var key = ArchiveKeyOf(materialId, number, file);
-        if (await StoreAsync(key, file, ct) is { } storeProblem) return MaterialResult.Refused(storeProblem);
+        if (await StoreAsync(key, file, ct) is { } storeProblem) return Failure.Conflict(storeProblem);
 
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await ledger.BeginAsync(db, ct);
         var material = await LockAsync(db, materialId, ct);
         // Someone else's upload won the race: our stored object stays an unreferenced orphan.
         if (material!.CurrentVersion != number - 1)
-            return MaterialResult.Refused($"Version {material.CurrentVersion} of {material.Number} was uploaded meanwhile; reload and try again.");
+            return Failure.Conflict($"Version {material.CurrentVersion} of {material.Number} was uploaded meanwhile; reload and try again.");
         var now = time.GetUtcNow();
         material.CurrentVersion = number;
         material.Title = file.Title;
@@ -123,27 +113,27 @@ public sealed class MarketingMaterialService(
         await db.SaveChangesAsync(ct);
         await log.RecordAsync(tx, uploader, LedgerEvent, Describe(material, version, null, "new_version"), ct: ct);
         await tx.CommitAsync(ct);
-        return new MaterialResult(material, null);
+        return material;
     }
 
     /// <summary>
     /// A ComplianceOfficer approves or rejects <paramref name="version"/>, which must be the current
     /// one (a newer upload makes a decision on an older version meaningless). Comments are required.
     /// </summary>
-    public async Task<MaterialResult> DecideAsync(Actor officer, long materialId, int version, bool approve, string comments, CancellationToken ct = default)
+    public async Task<Outcome<MarketingMaterial>> DecideAsync(Actor officer, long materialId, int version, bool approve, string comments, CancellationToken ct = default)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await ledger.BeginAsync(db, ct);
         var material = await LockAsync(db, materialId, ct);
-        if (material is null) return MaterialResult.Missing(materialId);
-        if (ValidateComments(comments) is { } problem) return MaterialResult.Refused(problem);
+        if (material is null) return Failure.NotFound($"No material MM-{materialId}.");
+        if (ValidateComments(comments) is { } problem) return Failure.Invalid(problem);
         comments = comments.Trim();
         var file = await db.MaterialVersions.AsNoTracking().SingleAsync(v => v.MaterialId == materialId && v.Version == material.CurrentVersion, ct);
-        if (material.Owner == officer.UserName || file.UploadedBy == officer.UserName) return MaterialResult.Refused("Nobody may review their own material.");
+        if (material.Owner == officer.UserName || file.UploadedBy == officer.UserName) return Failure.Forbidden("Nobody may review their own material.");
         if (version != material.CurrentVersion)
-            return MaterialResult.Refused($"Version {version} is not the current version of {material.Number} (version {material.CurrentVersion} is); review that one.");
+            return Failure.Conflict($"Version {version} is not the current version of {material.Number} (version {material.CurrentVersion} is); review that one.");
         if (material.Status != MaterialStatus.PendingReview)
-            return MaterialResult.Refused($"Version {version} of {material.Number} was already {material.Status.ToString().ToLowerInvariant()}.");
+            return Failure.Conflict($"Version {version} of {material.Number} was already {material.Status.ToString().ToLowerInvariant()}.");
 
         var now = time.GetUtcNow();
         var review = new MaterialReview
@@ -159,7 +149,7 @@ public sealed class MarketingMaterialService(
         await log.RecordAsync(tx, officer, LedgerEvent,
             Describe(material, file, review, approve ? "approved" : "rejected"), ct: ct);
         await tx.CommitAsync(ct);
-        return new MaterialResult(material, null);
+        return material;
     }
 
     /// <summary>Materials whose current version is approved: what may be used, newest approval first.</summary>
@@ -198,7 +188,7 @@ public sealed class MarketingMaterialService(
     /// out only when the SHA-256 equals the recorded one. The download (or the damaged file) is
     /// committed to the ledger before any byte is returned.
     /// </summary>
-    public async Task<MaterialDownload> OpenVerifiedAsync(Actor actor, MaterialViewer viewer, long id, int version, CancellationToken ct = default)
+    public async Task<Outcome<MaterialDownload>> OpenVerifiedAsync(Actor actor, MaterialViewer viewer, long id, int version, CancellationToken ct = default)
     {
         MarketingMaterial? material;
         MaterialVersion? file;
@@ -208,9 +198,9 @@ public sealed class MarketingMaterialService(
             file = await db.MaterialVersions.AsNoTracking().SingleOrDefaultAsync(v => v.MaterialId == id && v.Version == version, ct);
         }
         if (material is null || file is null || !CanSee(material, viewer))
-            return new MaterialDownload(DownloadOutcome.NotFound, null, null, $"No version {version} of MM-{id}.");
+            return Failure.NotFound($"No version {version} of MM-{id}.");
         if (!CanDownload(material, version, viewer))
-            return new MaterialDownload(DownloadOutcome.Forbidden, null, null, $"Only the approved current version of {material.Number} may be downloaded by you.");
+            return Failure.Forbidden($"Only the approved current version of {material.Number} may be downloaded by you.");
 
         var copy = await VerifiedCopy.ReadAsync(archive, file.ArchiveKey, file.Sha256, ct);
         var damage = copy.Outcome switch
@@ -234,9 +224,9 @@ public sealed class MarketingMaterialService(
         if (copy.Content is not { } content)
         {
             await copy.DisposeAsync();
-            return new MaterialDownload(DownloadOutcome.Damaged, file, null, damage);
+            return Failure.Damaged(damage!);
         }
-        return new MaterialDownload(DownloadOutcome.Ok, file, content, null);
+        return new MaterialDownload(file, content);
     }
 
     public static string ArchiveKeyOf(long id, int version, CheckedFile file) =>

@@ -9,13 +9,8 @@ using Microsoft.Extensions.Options;
 
 namespace CompliancePortal.Core.Packages;
 
-public enum DownloadRefusal { None, NotFound, NotYours, NotReady, Expired, OutsideGrant }
-
-/// <summary>A request's outcome: the queued package, or why nothing was stored (<see cref="NotPermitted"/>: the user may not have this period at all).</summary>
-public sealed record PackageRequestResult(CompliancePackage? Package, string? Error, bool NotPermitted = false)
-{
-    public void Deconstruct(out CompliancePackage? package, out string? error) => (package, error) = (Package, Error);
-}
+/// <summary>A package opened for its requester: the ZIP's stream (the caller disposes it).</summary>
+public sealed record PackageDownload(CompliancePackage Package, Stream Content);
 
 /// <summary>
 /// Auditor self-service packages: requests (checked against the reader's granted period), the
@@ -33,14 +28,14 @@ public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, 
     public static readonly Actor ExpiryJob = new("job:package-expiry");
 
     /// <summary>Records the request and returns the queued package, or why nothing was stored.</summary>
-    public async Task<PackageRequestResult> RequestAsync(RecordReader? reader, DateOnly from, DateOnly to,
+    public async Task<Outcome<CompliancePackage>> RequestAsync(RecordReader? reader, DateOnly from, DateOnly to,
         IReadOnlyCollection<string> sections, CancellationToken ct = default)
     {
-        if (reader is null) return new(null, "Your role may not request compliance packages.", NotPermitted: true);
-        if (GrantProblem(reader, from, to) is { } outside) return new(null, outside, NotPermitted: true);
+        if (reader is null) return Failure.Forbidden("Your role may not request compliance packages.");
+        if (GrantProblem(reader, from, to) is { } outside) return Failure.Forbidden(outside);
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         var error = Validate(from, to, sections, today);
-        if (error is not null) return new(null, error);
+        if (error is not null) return Failure.Invalid(error);
 
         var package = new CompliancePackage
         {
@@ -66,7 +61,7 @@ public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, 
             granted = reader.Scope,
         }, ct: ct);
         await tx.CommitAsync(ct);
-        return new(package, null);
+        return package;
     }
 
     /// <summary>Why an auditor may not have this period (null for a ComplianceOfficer, or inside the grant).</summary>
@@ -110,21 +105,22 @@ public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, 
     /// Opens a package for its requester: ready, not expired, still inside the reader's grant. The
     /// download is committed to the ledger before the stream is returned. Anyone else is refused.
     /// </summary>
-    public async Task<(Stream? Content, CompliancePackage? Package, DownloadRefusal Refusal)> OpenDownloadAsync(RecordReader? reader, Guid id,
+    public async Task<Outcome<PackageDownload>> OpenDownloadAsync(RecordReader? reader, Guid id,
         CancellationToken ct = default)
     {
         var package = await FindAsync(id, ct);
-        if (package is null) return (null, null, DownloadRefusal.NotFound);
-        if (reader is null || package.RequestedBy != reader.Actor.UserName) return (null, package, DownloadRefusal.NotYours);
+        if (package is null) return Failure.NotFound($"No package {id}.");
+        if (reader is null || package.RequestedBy != reader.Actor.UserName) return Failure.Forbidden("Only the user who requested a package may download it.");
         if (package.Status == PackageStatus.Expired || package.Status == PackageStatus.Ready && package.ExpiresAt <= time.GetUtcNow())
-            return (null, package, DownloadRefusal.Expired);
-        if (package.Status != PackageStatus.Ready || package.ArchiveKey is null) return (null, package, DownloadRefusal.NotReady);
+            return Expired(package);
+        if (package.Status != PackageStatus.Ready || package.ArchiveKey is null)
+            return Failure.Conflict($"This package is {package.Status}, not ready to download.");
         if (!reader.AllPeriods && !(reader.GrantedFrom is { } granted && reader.GrantedTo is { } grantedTo
                                     && granted <= package.FromDate && package.ToDate <= grantedTo))
-            return (null, package, DownloadRefusal.OutsideGrant);
+            return Failure.Forbidden("The package's period is no longer inside your granted period.");
 
         var content = await store.OpenReadAsync(package.ArchiveKey, ct);
-        if (content is null) return (null, package, DownloadRefusal.Expired);
+        if (content is null) return Expired(package);
         try
         {
             await log.RecordAsync(reader.Actor, DownloadedEvent, new { package_id = package.Id, sha256 = package.Sha256, bytes = package.SizeBytes });
@@ -134,8 +130,11 @@ public sealed class PackageService(IDbContextFactory<PortalDbContext> contexts, 
             await content.DisposeAsync();
             throw;
         }
-        return (content, package, DownloadRefusal.None);
+        return new PackageDownload(package, content);
     }
+
+    private static Failure Expired(CompliancePackage package) =>
+        Failure.Gone($"This package expired at {package.ExpiresAt:yyyy-MM-dd HH:mm} UTC; request a new one.");
 
     /// <summary>
     /// Puts back in the queue what stalled: a Queued package whose build never started (its job was

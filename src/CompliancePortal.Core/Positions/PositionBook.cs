@@ -24,7 +24,7 @@ public sealed class PositionBook(IDbContextFactory<PortalDbContext> contexts, IL
 {
     public const string SubmittedEvent = "positions_submitted";
 
-    public async Task<(SubmissionReceipt? Receipt, string? Closed)> SubmitAsync(string source, ParsedPositions positions, CancellationToken ct = default)
+    public async Task<Outcome<SubmissionReceipt>> SubmitAsync(string source, ParsedPositions positions, CancellationToken ct = default)
     {
         var settings = options.Value;
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -35,9 +35,9 @@ public sealed class PositionBook(IDbContextFactory<PortalDbContext> contexts, IL
         var now = time.GetUtcNow();
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         if (positions.AsOf > today)
-            return (null, $"{positions.AsOf:yyyy-MM-dd} is in the future (today is {today:yyyy-MM-dd} UTC).");
+            return Failure.Conflict($"{positions.AsOf:yyyy-MM-dd} is in the future (today is {today:yyyy-MM-dd} UTC).");
         if (now >= settings.DeadlineOf(positions.AsOf) || await db.PositionSnapshots.AnyAsync(s => s.Date == positions.AsOf, ct))
-            return (null, $"{positions.AsOf:yyyy-MM-dd} is closed: its end-of-day deadline ({settings.EndOfDayUtc:HH\\:mm} UTC) has passed and its snapshot is (or is about to be) frozen.");
+            return Failure.Conflict($"{positions.AsOf:yyyy-MM-dd} is closed: its end-of-day deadline ({settings.EndOfDayUtc:HH\\:mm} UTC) has passed and its snapshot is (or is about to be) frozen.");
 
         var submission = new PositionSubmission
         {
@@ -62,10 +62,9 @@ public sealed class PositionBook(IDbContextFactory<PortalDbContext> contexts, IL
             positions_sha256 = submission.PositionsSha256,
         }, LogTypes.Position, now)], ct);
         await tx.CommitAsync(ct);
-        return (new SubmissionReceipt(submission.Id, submission.AsOf, submission.PositionCount, submission.TotalValue,
-            submission.TotalDelta, submission.PositionsSha256, receipts[0].Seq), null);
+        return new SubmissionReceipt(submission.Id, submission.AsOf, submission.PositionCount, submission.TotalValue,
+            submission.TotalDelta, submission.PositionsSha256, receipts[0].Seq);
     }
-
 }
 
 internal static class PositionLocks

@@ -13,11 +13,6 @@ namespace CompliancePortal.Core.Preclearance;
 /// <summary>What an employee submits.</summary>
 public sealed record PreclearanceForm(string Security, TradeSide Side, int Quantity, string Account, DateOnly TradeDate, string Reason);
 
-/// <summary>The outcome of a workflow call: the request as it now stands, or why nothing changed.</summary>
-public sealed record WorkflowResult(PreclearanceRequest? Request, string? Error)
-{
-    public static WorkflowResult Refused(string error) => new(null, error);
-}
 
 /// <summary>
 /// Personal-trade preclearance. Each state change and its COMPLIANCE ledger entry (shaped like the
@@ -44,11 +39,11 @@ public sealed partial class PreclearanceService(
     [GeneratedRegex("^[A-Z][A-Z0-9.]{0,9}$")]
     private static partial Regex SecurityPattern();
 
-    public async Task<WorkflowResult> SubmitAsync(Actor employee, PreclearanceForm form, CancellationToken ct = default)
+    public async Task<Outcome<PreclearanceRequest>> SubmitAsync(Actor employee, PreclearanceForm form, CancellationToken ct = default)
     {
         var security = form.Security.Trim().ToUpperInvariant();
         var problem = Validate(form, security);
-        if (problem is not null) return WorkflowResult.Refused(problem);
+        if (problem is not null) return Failure.Invalid(problem);
 
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await ledger.BeginAsync(db, ct);
@@ -87,33 +82,33 @@ public sealed partial class PreclearanceService(
         await db.SaveChangesAsync(ct);
         await log.RecordAsync(tx, employee, LedgerEvent, Describe(request, "submitted"), ct: ct);
         await tx.CommitAsync(ct);
-        return new WorkflowResult(request, null);
+        return request;
     }
 
-    public async Task<WorkflowResult> DecideAsync(Actor officer, string id, bool approve, string reasoning, CancellationToken ct = default)
+    public async Task<Outcome<PreclearanceRequest>> DecideAsync(Actor officer, string id, bool approve, string reasoning, CancellationToken ct = default)
     {
-        if (string.IsNullOrWhiteSpace(reasoning)) return WorkflowResult.Refused("A decision needs its reasoning.");
+        if (string.IsNullOrWhiteSpace(reasoning)) return Failure.Invalid("A decision needs its reasoning.");
         return await ChangeAsync(officer, id, "decided", request =>
         {
-            if (request.Employee == officer.UserName) return "Nobody may decide their own request.";
-            if (request.Status != PreclearanceStatus.PendingReview) return $"Request {id} is {request.Status}, not waiting for review.";
+            if (request.Employee == officer.UserName) return Failure.Forbidden("Nobody may decide their own request.");
+            if (request.Status != PreclearanceStatus.PendingReview) return Failure.Conflict($"Request {id} is {request.Status}, not waiting for review.");
             Decide(request, approve, officer.UserName, reasoning.Trim(), time.GetUtcNow());
             return null;
         }, ct);
     }
 
     /// <summary>The employee reports whether an approved trade was executed (price and quantity if so).</summary>
-    public async Task<WorkflowResult> ReportAsync(Actor employee, string id, bool executed, decimal? price, int? quantity, CancellationToken ct = default)
+    public async Task<Outcome<PreclearanceRequest>> ReportAsync(Actor employee, string id, bool executed, decimal? price, int? quantity, CancellationToken ct = default)
     {
         if (executed && (price is not > 0 || quantity is not > 0))
-            return WorkflowResult.Refused("An executed trade needs its price and quantity (both above zero).");
+            return Failure.Invalid("An executed trade needs its price and quantity (both above zero).");
         return await ChangeAsync(employee, id, "reported", request =>
         {
-            if (request.Employee != employee.UserName) return "Only the employee who asked may report on a request.";
-            if (request.Status != PreclearanceStatus.Approved) return $"Request {id} is {request.Status}; only an approved request can be reported.";
+            if (request.Employee != employee.UserName) return Failure.Forbidden("Only the employee who asked may report on a request.");
+            if (request.Status != PreclearanceStatus.Approved) return Failure.Conflict($"Request {id} is {request.Status}; only an approved request can be reported.");
             if (time.GetUtcNow() > request.ExpiresAt)
-                return $"The approval of {id} expired at {request.ExpiresAt:yyyy-MM-dd HH:mm} UTC; submit a new request.";
-            if (executed && quantity > request.Quantity) return $"The executed quantity is more than the {request.Quantity} approved.";
+                return Failure.Conflict($"The approval of {id} expired at {request.ExpiresAt:yyyy-MM-dd HH:mm} UTC; submit a new request.");
+            if (executed && quantity > request.Quantity) return Failure.Invalid($"The executed quantity is more than the {request.Quantity} approved.");
             request.Status = executed ? PreclearanceStatus.Executed : PreclearanceStatus.NotExecuted;
             request.ExecutedPrice = executed ? price : null;
             request.ExecutedQuantity = executed ? quantity : null;
@@ -133,7 +128,7 @@ public sealed partial class PreclearanceService(
         {
             var result = await ChangeAsync(new Actor(SystemReviewer), id, "expired", request =>
             {
-                if (request.Status != PreclearanceStatus.Approved || request.ExpiresAt >= time.GetUtcNow()) return "no longer due";
+                if (request.Status != PreclearanceStatus.Approved || request.ExpiresAt >= time.GetUtcNow()) return Failure.Conflict("no longer due");
                 request.Status = PreclearanceStatus.Expired;
                 return null;
             }, ct);
@@ -165,21 +160,21 @@ public sealed partial class PreclearanceService(
             .OrderBy(r => r.SubmittedAt).ToListAsync(ct);
     }
 
-    private async Task<WorkflowResult> ChangeAsync(Actor actor, string id, string action, Func<PreclearanceRequest, string?> change, CancellationToken ct)
+    private async Task<Outcome<PreclearanceRequest>> ChangeAsync(Actor actor, string id, string action, Func<PreclearanceRequest, Failure?> change, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await ledger.BeginAsync(db, ct);
         // Lock the row: two officers deciding at once cannot both win.
         var request = await db.PreclearanceRequests.FromSql($"SELECT * FROM preclearance_requests WHERE \"Id\" = {id} FOR UPDATE")
             .SingleOrDefaultAsync(ct);
-        if (request is null) return WorkflowResult.Refused($"No request {id}.");
+        if (request is null) return Failure.NotFound($"No request {id}.");
         var problem = change(request);
-        if (problem is not null) return WorkflowResult.Refused(problem);
+        if (problem is not null) return problem;
         request.UpdatedAt = time.GetUtcNow();
         await db.SaveChangesAsync(ct);
         await log.RecordAsync(tx, actor, LedgerEvent, Describe(request, action), ct: ct);
         await tx.CommitAsync(ct);
-        return new WorkflowResult(request, null);
+        return request;
     }
 
     private void Decide(PreclearanceRequest request, bool approve, string reviewer, string reasoning, DateTimeOffset now)

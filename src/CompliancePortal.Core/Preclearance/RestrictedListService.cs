@@ -17,13 +17,13 @@ public sealed class RestrictedListService(IDbContextFactory<PortalDbContext> con
         return await db.RestrictedList.AsNoTracking().OrderBy(r => r.Security).ThenByDescending(r => r.EffectiveFrom).ToListAsync(ct);
     }
 
-    /// <summary>Null when added; otherwise why not.</summary>
-    public async Task<string?> AddAsync(Actor officer, string security, DateOnly from, DateOnly? to, string reason, CancellationToken ct = default)
+    /// <summary>Null when added; otherwise why not (nothing was stored).</summary>
+    public async Task<Failure?> AddAsync(Actor officer, string security, DateOnly from, DateOnly? to, string reason, CancellationToken ct = default)
     {
         security = security.Trim().ToUpperInvariant();
-        if (security.Length is 0 or > 20) return "Enter the security's ticker.";
-        if (to is not null && to < from) return "The entry ends before it starts.";
-        if (string.IsNullOrWhiteSpace(reason)) return "Give the reason for the restriction.";
+        if (security.Length is 0 or > 20) return Failure.Invalid("Enter the security's ticker.");
+        if (to is not null && to < from) return Failure.Invalid("The entry ends before it starts.");
+        if (string.IsNullOrWhiteSpace(reason)) return Failure.Invalid("Give the reason for the restriction.");
         var entry = new RestrictedSecurity
         {
             Security = security, EffectiveFrom = from, EffectiveTo = to, Reason = reason.Trim(),
@@ -40,13 +40,13 @@ public sealed class RestrictedListService(IDbContextFactory<PortalDbContext> con
     }
 
     /// <summary>Ends an entry on <paramref name="lastDay"/> (inclusive).</summary>
-    public async Task<string?> EndAsync(Actor officer, int id, DateOnly lastDay, CancellationToken ct = default)
+    public async Task<Failure?> EndAsync(Actor officer, int id, DateOnly lastDay, CancellationToken ct = default)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await ledger.BeginAsync(db, ct);
         var entry = await db.RestrictedList.SingleOrDefaultAsync(r => r.Id == id, ct);
-        if (entry is null) return "No such entry.";
-        if (lastDay < entry.EffectiveFrom) return "An entry cannot end before it starts.";
+        if (entry is null) return Failure.NotFound("No such entry.");
+        if (lastDay < entry.EffectiveFrom) return Failure.Invalid("An entry cannot end before it starts.");
         entry.EffectiveTo = lastDay;
         await db.SaveChangesAsync(ct);
         await log.RecordAsync(tx, officer, "restricted_list_ended",

@@ -29,7 +29,7 @@ public sealed partial class LegalHoldService(IDbContextFactory<PortalDbContext> 
             .OrderBy(h => h.ReleasedAt != null).ThenByDescending(h => h.CreatedAt).ToListAsync(ct);
     }
 
-    public async Task<(LegalHold? Hold, string? Error)> CreateAsync(Actor officer, LegalHoldForm form, CancellationToken ct = default)
+    public async Task<Outcome<LegalHold>> CreateAsync(Actor officer, LegalHoldForm form, CancellationToken ct = default)
     {
         var logType = string.IsNullOrWhiteSpace(form.LogType) ? null : form.LogType.Trim().ToUpperInvariant();
         var asset = string.IsNullOrWhiteSpace(form.Asset) ? null : form.Asset.Trim().ToUpperInvariant();
@@ -43,7 +43,7 @@ public sealed partial class LegalHoldService(IDbContextFactory<PortalDbContext> 
             : string.IsNullOrWhiteSpace(form.Reason) ? "Give the reason for the hold (matter, request or case)."
             : form.Reason.Trim().Length > 1000 ? "The reason is longer than 1000 characters."
             : null;
-        if (problem is not null) return (null, problem);
+        if (problem is not null) return Failure.Invalid(problem);
 
         var hold = new LegalHold
         {
@@ -56,26 +56,26 @@ public sealed partial class LegalHoldService(IDbContextFactory<PortalDbContext> 
         await db.SaveChangesAsync(ct);
         await log.RecordAsync(tx, officer, CreatedEvent, Describe(hold), ct: ct);
         await tx.CommitAsync(ct);
-        return (hold, null);
+        return hold;
     }
 
-    public async Task<(LegalHold? Hold, string? Error)> ReleaseAsync(Actor officer, int id, string? reason, CancellationToken ct = default)
+    public async Task<Outcome<LegalHold>> ReleaseAsync(Actor officer, int id, string? reason, CancellationToken ct = default)
     {
-        if (string.IsNullOrWhiteSpace(reason)) return (null, "Give the reason for releasing the hold.");
-        if (reason.Trim().Length > 1000) return (null, "The reason is longer than 1000 characters.");
+        if (string.IsNullOrWhiteSpace(reason)) return Failure.Invalid("Give the reason for releasing the hold.");
+        if (reason.Trim().Length > 1000) return Failure.Invalid("The reason is longer than 1000 characters.");
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await ledger.BeginAsync(db, ct);
         // Locked: two officers releasing at once cannot both record a release.
         var hold = await db.LegalHolds.FromSql($"SELECT * FROM legal_holds WHERE \"Id\" = {id} FOR UPDATE").SingleOrDefaultAsync(ct);
-        if (hold is null) return (null, $"No legal hold {id}.");
-        if (!hold.IsActive) return (null, $"Legal hold {id} was already released on {hold.ReleasedAt:yyyy-MM-dd} by {hold.ReleasedBy}.");
+        if (hold is null) return Failure.NotFound($"No legal hold {id}.");
+        if (!hold.IsActive) return Failure.Conflict($"Legal hold {id} was already released on {hold.ReleasedAt:yyyy-MM-dd} by {hold.ReleasedBy}.");
         hold.ReleasedAt = time.GetUtcNow();
         hold.ReleasedBy = officer.UserName;
         hold.ReleaseReason = reason.Trim();
         await db.SaveChangesAsync(ct);
         await log.RecordAsync(tx, officer, ReleasedEvent, Describe(hold), ct: ct);
         await tx.CommitAsync(ct);
-        return (hold, null);
+        return hold;
     }
 
     private static object Describe(LegalHold h) => new

@@ -29,7 +29,7 @@ public static class DailyFileDownload
         var ct = http.RequestAborted;
         if (!Formats.TryParseDay(date, out var day))
         {
-            await Results.Problem(statusCode: 400, title: "Bad date", detail: $"'{date}' is not a date (yyyy-MM-dd).").ExecuteAsync(http);
+            await Problems.BadDate(date).ExecuteAsync(http);
             return;
         }
         var services = http.RequestServices;
@@ -53,7 +53,7 @@ public static class DailyFileDownload
         }
         if (stored is null)
         {
-            await Results.Problem(statusCode: 404, title: $"No {what}", detail: $"No {what} has been generated for {date}.").ExecuteAsync(http);
+            await Problems.NotFound($"No {what} has been generated for {date}.").ExecuteAsync(http);
             return;
         }
 
@@ -61,10 +61,10 @@ public static class DailyFileDownload
         if (copy.Content is not { } content)
         {
             await RecordAsync(copy.Outcome == CopyOutcome.Missing ? "missing_from_archive" : "hash_mismatch");
-            await Results.Problem(statusCode: 500, title: $"The {what} failed its check",
-                detail: copy.Outcome == CopyOutcome.Missing
+            await Problems.For(Failure.Damaged(copy.Outcome == CopyOutcome.Missing
                     ? $"The {what} of {date} is missing from the archive ({stored.ArchiveKey})."
-                    : $"The stored {what} of {date} does not match its recorded SHA-256 ({stored.Sha256}); it was not sent.").ExecuteAsync(http);
+                    : $"The stored {what} of {date} does not match its recorded SHA-256 ({stored.Sha256}); it was not sent."),
+                $"The {what} failed its check").ExecuteAsync(http);
             return;
         }
         await RecordAsync("sent");

@@ -21,20 +21,18 @@ public static class CertificationEndpoints
         var api = app.MapGroup("/api/v1/certifications").DisableAntiforgery().RequireAuthorization(Policies.ComplianceOfficers);
 
         api.MapGet("/{date}", async (string date, DailyCertification certification, HttpContext http) =>
-            ParseDay(date) is { } day ? Results.Ok(await certification.ReviewAsync(day, http.RequestAborted)) : BadDate(date));
+            ParseDay(date) is { } day ? Results.Ok(await certification.ReviewAsync(day, http.RequestAborted)) : Problems.BadDate(date));
 
         api.MapPost("/{date}", async (string date, CertifyBody? body, HttpContext http, DailyCertification certification) =>
         {
-            if (ParseDay(date) is not { } day) return BadDate(date);
+            if (ParseDay(date) is not { } day) return Problems.BadDate(date);
             var result = await certification.CertifyAsync(AccountSetup.ActorOf(http), day, body?.Note, http.RequestAborted);
-            return result.Certification is { } c
+            return result.Value is { } c
                 ? Results.Ok(new { date, certified_by = c.CertifiedBy, certified_at = c.CertifiedAt, ledger_seq = c.LedgerSeq })
-                : Results.Problem(statusCode: 409, title: "Not certified", detail: result.Error);
+                : Problems.For(result.Failure!, "Not certified", unchanged: "");
         });
     }
 
     private static DateOnly? ParseDay(string date) =>
         Formats.TryParseDay(date, out var day) ? day : null;
-
-    private static IResult BadDate(string date) => Results.Problem(statusCode: 400, title: "Bad date", detail: $"'{date}' is not a date (yyyy-MM-dd).");
 }

@@ -1,3 +1,4 @@
+using CompliancePortal.Core;
 using CompliancePortal.Accounts;
 using CompliancePortal.Archive;
 using CompliancePortal.Core.Accounts;
@@ -45,7 +46,7 @@ public static class CommunicationsEndpoints
         }
         catch (InvalidEmailException ex)
         {
-            return Results.Problem(statusCode: 400, title: "Not an email message", detail: ex.Message + " Nothing was stored.");
+            return Problems.For(Failure.Invalid(ex.Message), "Not an email message");
         }
         catch (LedgerBusyException)
         {

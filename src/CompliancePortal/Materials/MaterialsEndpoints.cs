@@ -26,13 +26,9 @@ public static class MaterialsEndpoints
         api.MapGet("/{id:long}/versions/{version:int}/file", async (long id, int version, HttpContext http, MarketingMaterialService service) =>
         {
             var download = await service.OpenVerifiedAsync(AccountSetup.ActorOf(http), ViewerOf(http.User), id, version, http.RequestAborted);
-            return download.Outcome switch
-            {
-                DownloadOutcome.Ok => Results.File(download.Content!, download.Version!.ContentType, download.Version.FileName),
-                DownloadOutcome.Forbidden => Problems.Forbidden(download.Error!),
-                DownloadOutcome.NotFound => Results.Problem(statusCode: 404, title: "Not found", detail: download.Error),
-                _ => Results.Problem(statusCode: 500, title: "Stored file damaged", detail: download.Error),
-            };
+            return download.Value is { } file
+                ? Results.File(file.Content, file.Version.ContentType, file.Version.FileName)
+                : Problems.For(download.Failure!, "Stored file damaged");
         }).RequireAuthorization(Policies.MaterialViewers);
 
         api.MapPost("/{id:long}/decision", async (long id, DecisionBody? body, HttpContext http, MarketingMaterialService service) =>
@@ -40,9 +36,9 @@ public static class MaterialsEndpoints
             // An empty body is refused by the service like empty comments (after a missing material's 404).
             body ??= new DecisionBody(0, false, null);
             var result = await service.DecideAsync(AccountSetup.ActorOf(http), id, body.Version, body.Approve, body.Comments ?? "", http.RequestAborted);
-            if (result.Error is null)
-                return Results.Ok(new { id = result.Material!.Number, status = result.Material.Status.ToString(), version = result.Material.CurrentVersion });
-            return Results.Problem(statusCode: result.NoSuchMaterial ? 404 : 409, title: "Not decided", detail: result.Error);
+            return result.Value is { } material
+                ? Results.Ok(new { id = material.Number, status = material.Status.ToString(), version = material.CurrentVersion })
+                : Problems.For(result.Failure!, "Not decided", unchanged: "");
         }).RequireAuthorization(Policies.ComplianceOfficers);
     }
 }

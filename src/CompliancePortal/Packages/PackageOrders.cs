@@ -1,3 +1,4 @@
+using CompliancePortal.Core;
 using CompliancePortal.Accounts;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Packages;
@@ -16,11 +17,11 @@ namespace CompliancePortal.Packages;
 /// </summary>
 public sealed class PackageOrders(PackageService packages, IBackgroundJobClient jobs, ILogger<PackageOrders> logger)
 {
-    public async Task<PackageRequestResult> RequestAsync(Core.Search.RecordReader? reader, DateOnly from, DateOnly to,
+    public async Task<Outcome<CompliancePackage>> RequestAsync(Core.Search.RecordReader? reader, DateOnly from, DateOnly to,
         IReadOnlyCollection<string> sections, CancellationToken ct = default)
     {
         var result = await packages.RequestAsync(reader, from, to, sections, ct);
-        if (result.Package is not { } package) return result;
+        if (result.Value is not { } package) return result;
         try
         {
             jobs.Enqueue<PackageBuildJob>(j => j.RunAsync(package.Id, CancellationToken.None));

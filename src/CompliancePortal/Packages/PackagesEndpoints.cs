@@ -1,3 +1,4 @@
+using CompliancePortal.Core;
 using CompliancePortal.Accounts;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Packages;
@@ -22,18 +23,18 @@ public static class PackagesEndpoints
         api.MapPost("", async (PackageRequestBody body, HttpContext http, RecordReaders readers, PackageOrders orders) =>
         {
             if (body.From is not { } from || body.To is not { } to)
-                return Results.Problem(statusCode: 400, title: "Invalid request", detail: "Give the period as \"from\" and \"to\" (YYYY-MM-DD). Nothing was stored.");
+                return Problems.For(Failure.Invalid("Give the period as \"from\" and \"to\" (YYYY-MM-DD)."), "Invalid request");
             var reader = await readers.ForAsync(http.User, AccountSetup.ActorOf(http), http.RequestAborted);
             var result = await orders.RequestAsync(reader, from, to, body.Sections ?? [], http.RequestAborted);
-            return result.Package is { } package
+            return result.Value is { } package
                 ? Results.Accepted($"/api/v1/packages/{package.Id}", Describe(package))
-                : Results.Problem(statusCode: result.NotPermitted ? 403 : 400, title: "Package refused", detail: result.Error + " Nothing was stored.");
+                : Problems.For(result.Failure!, "Package refused");
         });
 
         api.MapGet("/{id:guid}", async (Guid id, HttpContext http, PackageService packages) =>
         {
             var package = await packages.FindAsync(id, http.RequestAborted);
-            if (package is null) return Results.NotFound();
+            if (package is null) return Problems.NotFound($"No package {id}.");
             return package.RequestedBy == http.User.Identity?.Name
                 ? Results.Ok(Describe(package))
                 : Problems.Forbidden("This package belongs to another user.");
@@ -46,16 +47,10 @@ public static class PackagesEndpoints
     private static async Task<IResult> DownloadAsync(Guid id, HttpContext http, RecordReaders readers, PackageService packages)
     {
         var reader = await readers.ForAsync(http.User, AccountSetup.ActorOf(http), http.RequestAborted);
-        var (content, package, refusal) = await packages.OpenDownloadAsync(reader, id, http.RequestAborted);
-        return refusal switch
-        {
-            DownloadRefusal.None => Results.Stream(content!, "application/zip", package!.FileName),
-            DownloadRefusal.NotFound => Results.NotFound(),
-            DownloadRefusal.NotYours => Problems.Forbidden("Only the user who requested a package may download it."),
-            DownloadRefusal.OutsideGrant => Problems.Forbidden("The package's period is no longer inside your granted period."),
-            DownloadRefusal.Expired => Results.Problem(statusCode: 410, title: "Expired", detail: $"This package expired at {package!.ExpiresAt:yyyy-MM-dd HH:mm} UTC; request a new one."),
-            _ => Results.Problem(statusCode: 409, title: "Not ready", detail: $"This package is {package!.Status}, not ready to download."),
-        };
+        var opened = await packages.OpenDownloadAsync(reader, id, http.RequestAborted);
+        return opened.Value is { } download
+            ? Results.Stream(download.Content, "application/zip", download.Package.FileName)
+            : Problems.For(opened.Failure!, "Not ready", unchanged: "");
     }
 
     public static object Describe(CompliancePackage p) => new

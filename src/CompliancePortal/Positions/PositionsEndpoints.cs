@@ -39,19 +39,17 @@ public static class PositionsEndpoints
 
         var (parsed, errors) = PositionParser.Parse(body, options.Value.MaxPositions);
         if (errors.Count > 0)
-            return Results.Problem(statusCode: 400, title: "Invalid positions",
-                detail: $"{errors.Count} problem(s) found; nothing was stored.",
+            return Problems.For(Failure.Invalid($"{errors.Count} problem(s) found; nothing was stored."), "Invalid positions", unchanged: "",
                 extensions: new Dictionary<string, object?>
                 {
                     ["errors"] = errors.Select(e => new Dictionary<string, object?> { ["index"] = e.Index, ["error"] = e.Error }).ToList(),
                 });
 
-        var (receipt, closed) = await book.SubmitAsync(key!.Source, parsed!, http.RequestAborted);
-        if (closed is not null)
-            return Results.Problem(statusCode: 409, title: "Day closed", detail: closed + " Nothing was stored.");
+        var submitted = await book.SubmitAsync(key!.Source, parsed!, http.RequestAborted);
+        if (submitted.Value is not { } receipt) return Problems.For(submitted.Failure!, "Day closed");
         return Results.Ok(new Dictionary<string, object?>
         {
-            ["submission_id"] = receipt!.SubmissionId,
+            ["submission_id"] = receipt.SubmissionId,
             ["date"] = Formats.Day(receipt.Date),
             ["total_count"] = receipt.TotalCount,
             ["total_value"] = receipt.TotalValue,

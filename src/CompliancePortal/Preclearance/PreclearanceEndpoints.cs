@@ -24,14 +24,14 @@ public static class PreclearanceEndpoints
             var request = await service.FindAsync(id, me, officer);
             if (request is not null) return Results.Ok(request);
             return await service.FindAsync(id, me, isOfficer: true) is null
-                ? Results.NotFound()
+                ? Problems.NotFound($"No request {id}.")
                 : Problems.Forbidden($"Request {id} belongs to another employee.");
         }).RequireAuthorization(Policies.Requesters);
 
         api.MapPost("/{id}/decision", async (string id, DecisionBody body, HttpContext http, PreclearanceService service) =>
         {
             var result = await service.DecideAsync(AccountSetup.ActorOf(http), id, body.Approve, body.Reasoning ?? "");
-            return result.Error is null ? Results.Ok(result.Request) : Results.Problem(statusCode: 409, title: "Not decided", detail: result.Error);
+            return result.Failure is { } failure ? Problems.For(failure, "Not decided") : Results.Ok(result.Value);
         }).RequireAuthorization(Policies.ComplianceOfficers);
     }
 }

@@ -19,19 +19,16 @@ public static class RetentionEndpoints
 
         api.MapPost("", async (LegalHoldForm body, HttpContext http, LegalHoldService holds) =>
         {
-            var (hold, error) = await holds.CreateAsync(AccountSetup.ActorOf(http), body);
-            return hold is not null
+            var placed = await holds.CreateAsync(AccountSetup.ActorOf(http), body);
+            return placed.Value is { } hold
                 ? Results.Created($"/api/v1/retention/holds/{hold.Id}", hold)
-                : Results.Problem(statusCode: 400, title: "Hold not placed", detail: error + " Nothing was stored.");
+                : Problems.For(placed.Failure!, "Hold not placed");
         }).RequireAuthorization(Policies.ComplianceOfficers);
 
         api.MapPost("/{id:int}/release", async (int id, ReleaseBody body, HttpContext http, LegalHoldService holds) =>
         {
-            var (hold, error) = await holds.ReleaseAsync(AccountSetup.ActorOf(http), id, body.Reason);
-            if (hold is not null) return Results.Ok(hold);
-            return error!.StartsWith("No legal hold", StringComparison.Ordinal)
-                ? Results.NotFound()
-                : Results.Problem(statusCode: 409, title: "Hold not released", detail: error);
+            var released = await holds.ReleaseAsync(AccountSetup.ActorOf(http), id, body.Reason);
+            return released.Value is { } hold ? Results.Ok(hold) : Problems.For(released.Failure!, "Hold not released", unchanged: "");
         }).RequireAuthorization(Policies.ComplianceOfficers);
     }
 }

@@ -1,3 +1,4 @@
+using CompliancePortal.Core;
 using System.Net;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.ApiKeys;
@@ -25,7 +26,7 @@ public sealed class AdministrationTests(PostgresFixture postgres) : IAsyncLifeti
 
     public async Task DisposeAsync() => await _portal.DisposeAsync();
 
-    private async Task<string?> WithAdministrationAsync(Func<UserAdministration, Task<string?>> act)
+    private async Task<Failure?> WithAdministrationAsync(Func<UserAdministration, Task<Failure?>> act)
     {
         await using var scope = _portal.Services.CreateAsyncScope();
         return await act(scope.ServiceProvider.GetRequiredService<UserAdministration>());
@@ -65,7 +66,7 @@ public sealed class AdministrationTests(PostgresFixture postgres) : IAsyncLifeti
         var error = await WithAdministrationAsync(a => a.CreateAsync(Admin, change));
 
         Assert.NotNull(error);
-        Assert.Contains(reason, error);
+        Assert.Contains(reason, error.Message);
         Assert.Equal(0L, await _db.ScalarAsync($"SELECT count(*) FROM \"AspNetUsers\" WHERE \"UserName\" = '{change.UserName}'"));
         Assert.Equal(0L, await LedgerCountAsync("user_created"));
     }
@@ -92,7 +93,8 @@ public sealed class AdministrationTests(PostgresFixture postgres) : IAsyncLifeti
 
         var error = await WithAdministrationAsync(a => a.UpdateAsync(new Actor(name), id, new UserChange(name, "Me", UserRoles.Admin, null, null, true)));
 
-        Assert.Contains("cannot disable yourself", error);
+        Assert.Equal(FailureKind.Forbidden, error?.Kind);
+        Assert.Contains("cannot disable yourself", error!.Message);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using CompliancePortal.Core;
 using System.Text.Json;
 using CompliancePortal.Core.Alerts;
 using CompliancePortal.Core.Audit;
@@ -229,7 +230,7 @@ public sealed class AlertMonitorTests(PostgresFixture postgres) : PortalTest(pos
         var again = await service.AcknowledgeAsync(new Actor("someone-else"), id, "me too");
         Assert.Contains("already acknowledged by cco-test", again.Error);
         Assert.Single(await LedgerEventsAsync(AlertService.AcknowledgedEvent));
-        Assert.True((await service.AcknowledgeAsync(officer, 999_999, "x")).NotFound);
+        Assert.Equal(FailureKind.NotFound, (await service.AcknowledgeAsync(officer, 999_999, "x")).Failure?.Kind);
     }
 
     [Fact]

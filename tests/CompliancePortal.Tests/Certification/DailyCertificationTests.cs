@@ -136,8 +136,8 @@ public sealed class DailyCertificationTests(PostgresFixture postgres) : PortalTe
             Certification.CertifyAsync(new Actor("cco-a"), _day, null),
             Certification.CertifyAsync(new Actor("cco-b"), _day, null));
 
-        Assert.Single(results, r => r.Certification is not null);
-        Assert.Contains("Already certified", results.Single(r => r.Certification is null).Error);
+        Assert.Single(results, r => r.Value is not null);
+        Assert.Contains("Already certified", results.Single(r => r.Value is null).Error);
         Assert.Equal(1L, await Count("SELECT count(*) FROM log_certifications"));
         Assert.Equal(1L, await Count("SELECT count(*) FROM audit_log WHERE event = 'logs_certified'"));
 
@@ -196,12 +196,12 @@ public sealed class DailyCertificationTests(PostgresFixture postgres) : PortalTe
         Assert.Equal(0L, await Count("SELECT count(*) FROM audit_log WHERE event = 'logs_certified'"));
 
         var withNote = await Certification.CertifyAsync(officer, _day, "T-late was booked after the close; confirmed with the desk");
-        Assert.NotNull(withNote.Certification);
+        Assert.NotNull(withNote.Value);
         Assert.Equal("5|4|false|T-late|missing_from_blotter|T-late was booked after the close; confirmed with the desk", await Count(
             $"""
             SELECT concat_ws('|', event_data->>'trades_logged', event_data->>'trades_reconciled', event_data->>'reconciled',
                 event_data->'differences'->0->>'trade_id', event_data->'differences'->0->>'kind', event_data->>'note')
-            FROM audit_log WHERE seq = {withNote.Certification!.LedgerSeq}
+            FROM audit_log WHERE seq = {withNote.Value!.LedgerSeq}
             """));
 
         var days = await Certification.DaysAsync();

@@ -30,7 +30,7 @@ public sealed class MaterialS3Tests(PostgresFixture postgres, S3rverFixture s3) 
     public async Task Submit_AMultipartSizedPdf_IsStoredOnS3AndDownloadsVerified()
     {
         var pdf = SampleFiles.Pdf().Concat(new byte[11 * 1024 * 1024]).ToArray();
-        var material = (await SubmitAsync(pdf)).Material!;
+        var material = (await SubmitAsync(pdf)).Value!;
         using var officer = await Portal.SignedInClientAsync(await Portal.CreateUserAsync(UserRoles.ComplianceOfficer));
 
         var response = await officer.GetAsync($"/api/v1/materials/{material.Id}/versions/1/file");
@@ -57,6 +57,6 @@ public sealed class MaterialS3Tests(PostgresFixture postgres, S3rverFixture s3) 
         await Archive.PutAsync(next, new MemoryStream(pdf), "application/pdf");
         var reused = await SubmitAsync(pdf);
         Assert.Null(reused.Error);
-        Assert.Equal(2, reused.Material!.Id);
+        Assert.Equal(2, reused.Value!.Id);
     }
 }

@@ -21,7 +21,7 @@ public sealed class MaterialWorkflowTests(PostgresFixture postgres) : MaterialsT
         var result = await SubmitAsync(pdf);
 
         Assert.Null(result.Error);
-        var material = result.Material!;
+        var material = result.Value!;
         Assert.Equal(MaterialStatus.PendingReview, material.Status);
         var sha = SampleFiles.Sha256(pdf);
         var key = $"materials/{material.Id}/v1/{sha}.pdf";
@@ -36,12 +36,12 @@ public sealed class MaterialWorkflowTests(PostgresFixture postgres) : MaterialsT
     [Fact]
     public async Task Approve_ByAnOfficerWithComments_IsRecordedAndListedAsApproved()
     {
-        var submitted = (await SubmitAsync(SampleFiles.Pdf())).Material!;
+        var submitted = (await SubmitAsync(SampleFiles.Pdf())).Value!;
 
         var decided = await Service.DecideAsync(Officer, submitted.Id, 1, approve: true, "  fair and balanced; disclosures present  ");
 
         Assert.Null(decided.Error);
-        Assert.Equal(MaterialStatus.Approved, decided.Material!.Status);
+        Assert.Equal(MaterialStatus.Approved, decided.Value!.Status);
         Assert.Equal([submitted.Id], (await Service.ApprovedAsync()).Select(m => m.Id));
         Assert.Empty(await Service.PendingAsync());
         Assert.Equal("Approved|casey", await ScalarAsync($"SELECT concat_ws('|', \"Status\", \"Reviewer\") FROM marketing_materials WHERE \"Id\" = {submitted.Id}"));
@@ -54,15 +54,15 @@ public sealed class MaterialWorkflowTests(PostgresFixture postgres) : MaterialsT
     [Fact]
     public async Task NewVersion_RestartsTheReview_AndOnlyTheCurrentVersionCanBeDecided()
     {
-        var submitted = (await SubmitAsync(SampleFiles.Pdf())).Material!;
+        var submitted = (await SubmitAsync(SampleFiles.Pdf())).Value!;
         await Service.DecideAsync(Officer, submitted.Id, 1, approve: true, "ok");
         var docx = SampleFiles.Docx();
 
         var second = await Service.AddVersionAsync(Author, submitted.Id, new MaterialUpload("Q3 brochure, corrected", "Existing clients", "brochure.docx", new MemoryStream(docx)));
 
         Assert.Null(second.Error);
-        Assert.Equal(MaterialStatus.PendingReview, second.Material!.Status);
-        Assert.Equal(2, second.Material.CurrentVersion);
+        Assert.Equal(MaterialStatus.PendingReview, second.Value!.Status);
+        Assert.Equal(2, second.Value.CurrentVersion);
         Assert.Empty(await Service.ApprovedAsync());
         var key = $"materials/{submitted.Id}/v2/{SampleFiles.Sha256(docx)}.docx";
         Assert.Equal(docx, await ReadArchiveAsync(key));
@@ -73,7 +73,7 @@ public sealed class MaterialWorkflowTests(PostgresFixture postgres) : MaterialsT
         Assert.Contains("not the current version", (await Service.DecideAsync(Officer, submitted.Id, 1, false, "late")).Error);
 
         var rejected = await Service.DecideAsync(Officer, submitted.Id, 2, approve: false, "hypothetical performance without disclosures");
-        Assert.Equal(MaterialStatus.Rejected, rejected.Material!.Status);
+        Assert.Equal(MaterialStatus.Rejected, rejected.Value!.Status);
         Assert.Contains("already rejected", (await Service.DecideAsync(Officer, submitted.Id, 2, true, "changed my mind")).Error);
         Assert.Equal(4L, await CountAsync(Entries));
     }
@@ -81,7 +81,7 @@ public sealed class MaterialWorkflowTests(PostgresFixture postgres) : MaterialsT
     [Fact]
     public async Task NewVersion_BySomeoneOtherThanTheOwner_IsRefusedAndStoresNothing()
     {
-        var submitted = (await SubmitAsync(SampleFiles.Pdf())).Material!;
+        var submitted = (await SubmitAsync(SampleFiles.Pdf())).Value!;
 
         var result = await Service.AddVersionAsync(new Actor("mallory"), submitted.Id, new MaterialUpload("mine now", Retail, "b.pdf", new MemoryStream(SampleFiles.Pdf())));
 
@@ -93,7 +93,7 @@ public sealed class MaterialWorkflowTests(PostgresFixture postgres) : MaterialsT
     [Fact]
     public async Task Decide_OwnMaterial_IsRefusedAndChangesNothing()
     {
-        var own = (await SubmitAsync(SampleFiles.Pdf(), by: Officer)).Material!;
+        var own = (await SubmitAsync(SampleFiles.Pdf(), by: Officer)).Value!;
 
         var decided = await Service.DecideAsync(Officer, own.Id, 1, approve: true, "looks great to me");
 
@@ -106,7 +106,7 @@ public sealed class MaterialWorkflowTests(PostgresFixture postgres) : MaterialsT
     [Fact]
     public async Task Decide_WithoutComments_IsRefused()
     {
-        var submitted = (await SubmitAsync(SampleFiles.Pdf())).Material!;
+        var submitted = (await SubmitAsync(SampleFiles.Pdf())).Value!;
 
         Assert.Equal("A decision needs comments.", (await Service.DecideAsync(Officer, submitted.Id, 1, true, "   ")).Error);
         Assert.Equal("PendingReview", await ScalarAsync($"SELECT \"Status\" FROM marketing_materials WHERE \"Id\" = {submitted.Id}"));
@@ -129,7 +129,7 @@ public sealed class MaterialWorkflowTests(PostgresFixture postgres) : MaterialsT
     [Fact]
     public async Task Decide_WhenTheLedgerWriteFails_LeavesTheMaterialPending()
     {
-        var submitted = (await SubmitAsync(SampleFiles.Pdf())).Material!;
+        var submitted = (await SubmitAsync(SampleFiles.Pdf())).Value!;
         await FailLedgerAsync();
 
         await Assert.ThrowsAsync<PostgresException>(() => Service.DecideAsync(Officer, submitted.Id, 1, true, "fine"));
@@ -142,7 +142,7 @@ public sealed class MaterialWorkflowTests(PostgresFixture postgres) : MaterialsT
     [Fact]
     public async Task NewVersion_WhenTheLedgerWriteFails_KeepsTheApprovedVersionCurrent()
     {
-        var submitted = (await SubmitAsync(SampleFiles.Pdf())).Material!;
+        var submitted = (await SubmitAsync(SampleFiles.Pdf())).Value!;
         await Service.DecideAsync(Officer, submitted.Id, 1, true, "fine");
         await FailLedgerAsync();
 
@@ -170,7 +170,7 @@ public sealed class MaterialWorkflowTests(PostgresFixture postgres) : MaterialsT
         var result = await SubmitAsync(bytes, fileName);
 
         Assert.Contains(message, result.Error);
-        Assert.Null(result.Material);
+        Assert.Null(result.Value);
         Assert.Empty(await ArchivedKeysAsync());
         Assert.Equal(0L, await CountAsync("SELECT count(*) FROM marketing_materials"));
         Assert.Equal(0L, await CountAsync("SELECT count(*) FROM audit_log"));
@@ -205,7 +205,7 @@ public sealed class MaterialWorkflowTests(PostgresFixture postgres) : MaterialsT
     [Fact]
     public async Task Versions_AndDecisions_CannotBeChangedOrRemoved_EvenByTheOwnerRole()
     {
-        var submitted = (await SubmitAsync(SampleFiles.Pdf())).Material!;
+        var submitted = (await SubmitAsync(SampleFiles.Pdf())).Value!;
         await Service.DecideAsync(Officer, submitted.Id, 1, true, "fine");
 
         foreach (var connection in new[] { Db.Connections.App, Db.Connections.Owner })

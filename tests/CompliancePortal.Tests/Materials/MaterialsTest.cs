@@ -1,3 +1,4 @@
+using CompliancePortal.Core;
 using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Materials;
@@ -51,7 +52,7 @@ public abstract class MaterialsTest(PostgresFixture postgres) : IAsyncLifetime
         try { Directory.Delete(ArchiveFolder, recursive: true); } catch (DirectoryNotFoundException) { }
     }
 
-    protected Task<MaterialResult> SubmitAsync(byte[] bytes, string fileName = "brochure.pdf", string title = "Q3 performance brochure", Actor? by = null) =>
+    protected Task<Outcome<MarketingMaterial>> SubmitAsync(byte[] bytes, string fileName = "brochure.pdf", string title = "Q3 performance brochure", Actor? by = null) =>
         Service.SubmitAsync(by ?? Author, new MaterialUpload(title, Retail, fileName, new MemoryStream(bytes)));
 
     protected async Task<byte[]> ReadArchiveAsync(string key)

@@ -1,3 +1,4 @@
+using CompliancePortal.Core;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Preclearance;
 using CompliancePortal.Tests.Infrastructure;
@@ -24,18 +25,18 @@ public sealed class PreclearanceWorkflowTests(PostgresFixture postgres) : Portal
     {
         var submitted = await Service.SubmitAsync(Employee, Form());
         Assert.Null(submitted.Error);
-        Assert.Matches(@"^PCT-\d{4}-0001$", submitted.Request!.Id);
-        Assert.Equal(PreclearanceStatus.PendingReview, submitted.Request.Status);
+        Assert.Matches(@"^PCT-\d{4}-0001$", submitted.Value!.Id);
+        Assert.Equal(PreclearanceStatus.PendingReview, submitted.Value.Status);
 
-        var decided = await Service.DecideAsync(Officer, submitted.Request.Id, approve: true, "no conflict, not restricted");
+        var decided = await Service.DecideAsync(Officer, submitted.Value.Id, approve: true, "no conflict, not restricted");
 
         Assert.Null(decided.Error);
-        Assert.Equal(PreclearanceStatus.Approved, decided.Request!.Status);
+        Assert.Equal(PreclearanceStatus.Approved, decided.Value!.Status);
         Assert.Equal(2L, await LedgerAsync("SELECT count(*) FROM audit_log WHERE log_type = 'COMPLIANCE' AND event = 'personal_trade_preclearance'"));
         // The seed's fields, on the decision entry.
         Assert.Equal("approved|casey|no conflict, not restricted|erin|TSLA|100|buy", await LedgerAsync(
             "SELECT concat_ws('|', event_data->>'decision', event_data->>'reviewer', event_data->>'reasoning', event_data->>'employee', event_data->>'security', event_data->>'quantity', event_data->>'side') FROM audit_log WHERE event_data->>'action' = 'decided'"));
-        Assert.Equal(submitted.Request.Id, await LedgerAsync("SELECT event_data->>'request_id' FROM audit_log WHERE event_data->>'action' = 'decided'"));
+        Assert.Equal(submitted.Value.Id, await LedgerAsync("SELECT event_data->>'request_id' FROM audit_log WHERE event_data->>'action' = 'decided'"));
     }
 
     [Fact]
@@ -45,9 +46,9 @@ public sealed class PreclearanceWorkflowTests(PostgresFixture postgres) : Portal
 
         var result = await Service.SubmitAsync(Employee, Form());
 
-        Assert.Equal(PreclearanceStatus.Denied, result.Request!.Status);
-        Assert.Equal(PreclearanceService.SystemReviewer, result.Request.Reviewer);
-        Assert.StartsWith(PreclearanceRules.RestrictedList, result.Request.Reasoning);
+        Assert.Equal(PreclearanceStatus.Denied, result.Value!.Status);
+        Assert.Equal(PreclearanceService.SystemReviewer, result.Value.Reviewer);
+        Assert.StartsWith(PreclearanceRules.RestrictedList, result.Value.Reasoning);
         Assert.Equal("denied", await LedgerAsync("SELECT event_data->>'decision' FROM audit_log WHERE event = 'personal_trade_preclearance'"));
     }
 
@@ -58,8 +59,8 @@ public sealed class PreclearanceWorkflowTests(PostgresFixture postgres) : Portal
 
         var result = await Service.SubmitAsync(Employee, Form("NVDA", day: new DateOnly(2026, 12, 3)));
 
-        Assert.Equal(PreclearanceStatus.Denied, result.Request!.Status);
-        Assert.StartsWith(PreclearanceRules.Blackout, result.Request.Reasoning);
+        Assert.Equal(PreclearanceStatus.Denied, result.Value!.Status);
+        Assert.StartsWith(PreclearanceRules.Blackout, result.Value.Reasoning);
     }
 
     [Fact]
@@ -67,8 +68,8 @@ public sealed class PreclearanceWorkflowTests(PostgresFixture postgres) : Portal
     {
         var result = await Service.SubmitAsync(Employee, Form("AAPL", quantity: 50));
 
-        Assert.Equal(PreclearanceStatus.Approved, result.Request!.Status);
-        Assert.NotNull(result.Request.ExpiresAt);
+        Assert.Equal(PreclearanceStatus.Approved, result.Value!.Status);
+        Assert.NotNull(result.Value.ExpiresAt);
     }
 
     [Fact]
@@ -85,10 +86,10 @@ public sealed class PreclearanceWorkflowTests(PostgresFixture postgres) : Portal
     {
         var submitted = await Service.SubmitAsync(Officer, Form());
 
-        var decided = await Service.DecideAsync(Officer, submitted.Request!.Id, approve: true, "fine by me");
+        var decided = await Service.DecideAsync(Officer, submitted.Value!.Id, approve: true, "fine by me");
 
         Assert.Contains("own request", decided.Error);
-        Assert.Equal("PendingReview", await LedgerAsync($"SELECT \"Status\" FROM preclearance_requests WHERE \"Id\" = '{submitted.Request.Id}'"));
+        Assert.Equal("PendingReview", await LedgerAsync($"SELECT \"Status\" FROM preclearance_requests WHERE \"Id\" = '{submitted.Value.Id}'"));
         Assert.Equal(1L, await LedgerAsync("SELECT count(*) FROM audit_log WHERE event = 'personal_trade_preclearance'"));
     }
 
@@ -97,7 +98,7 @@ public sealed class PreclearanceWorkflowTests(PostgresFixture postgres) : Portal
     {
         var submitted = await Service.SubmitAsync(Employee, Form());
 
-        Assert.Contains("reasoning", (await Service.DecideAsync(Officer, submitted.Request!.Id, false, "  ")).Error);
+        Assert.Contains("reasoning", (await Service.DecideAsync(Officer, submitted.Value!.Id, false, "  ")).Error);
     }
 
     [Fact]
@@ -115,21 +116,21 @@ public sealed class PreclearanceWorkflowTests(PostgresFixture postgres) : Portal
         Assert.Equal(0L, await LedgerAsync("SELECT count(*) FROM preclearance_requests"));
         Assert.Equal(0L, await LedgerAsync("SELECT count(*) FROM preclearance_counters"));
         await Db.ExecuteAsAdminAsync("DROP TRIGGER fail_preclearance ON audit_log");
-        Assert.Matches(@"-0001$", (await Service.SubmitAsync(Employee, Form())).Request!.Id);
+        Assert.Matches(@"-0001$", (await Service.SubmitAsync(Employee, Form())).Value!.Id);
     }
 
     [Fact]
     public async Task Report_AfterExpiry_IsRefusedAndTheSweepRecordsTheExpiry()
     {
         var approved = await Service.SubmitAsync(Employee, Form("AAPL", quantity: 50));
-        await Db.ExecuteAsAdminAsync($"UPDATE preclearance_requests SET \"ExpiresAt\" = now() - interval '1 minute' WHERE \"Id\" = '{approved.Request!.Id}'");
+        await Db.ExecuteAsAdminAsync($"UPDATE preclearance_requests SET \"ExpiresAt\" = now() - interval '1 minute' WHERE \"Id\" = '{approved.Value!.Id}'");
 
-        var report = await Service.ReportAsync(Employee, approved.Request.Id, executed: true, 190.5m, 50);
+        var report = await Service.ReportAsync(Employee, approved.Value.Id, executed: true, 190.5m, 50);
         var expired = await Service.ExpireDueAsync();
 
         Assert.Contains("expired", report.Error);
         Assert.Equal(1, expired);
-        Assert.Equal("Expired", await LedgerAsync($"SELECT \"Status\" FROM preclearance_requests WHERE \"Id\" = '{approved.Request.Id}'"));
+        Assert.Equal("Expired", await LedgerAsync($"SELECT \"Status\" FROM preclearance_requests WHERE \"Id\" = '{approved.Value.Id}'"));
         Assert.Equal("Expired", await LedgerAsync("SELECT event_data->>'status' FROM audit_log WHERE event_data->>'action' = 'expired'"));
     }
 
@@ -138,12 +139,12 @@ public sealed class PreclearanceWorkflowTests(PostgresFixture postgres) : Portal
     {
         var approved = await Service.SubmitAsync(Employee, Form("AAPL", quantity: 50, day: new DateOnly(2026, 12, 1)));
 
-        var report = await Service.ReportAsync(Employee, approved.Request!.Id, executed: true, 190.5m, 50);
+        var report = await Service.ReportAsync(Employee, approved.Value!.Id, executed: true, 190.5m, 50);
         var sellSoon = await Service.SubmitAsync(Employee, Form("AAPL", quantity: 50, side: TradeSide.Sell, day: new DateOnly(2026, 12, 10)));
 
-        Assert.Equal(PreclearanceStatus.Executed, report.Request!.Status);
-        Assert.Equal(PreclearanceStatus.Denied, sellSoon.Request!.Status);
-        Assert.StartsWith(PreclearanceRules.HoldingPeriod, sellSoon.Request.Reasoning);
+        Assert.Equal(PreclearanceStatus.Executed, report.Value!.Status);
+        Assert.Equal(PreclearanceStatus.Denied, sellSoon.Value!.Status);
+        Assert.StartsWith(PreclearanceRules.HoldingPeriod, sellSoon.Value.Reasoning);
     }
 
     [Fact]
@@ -152,9 +153,9 @@ public sealed class PreclearanceWorkflowTests(PostgresFixture postgres) : Portal
         var mine = await Service.SubmitAsync(Employee, Form("AAPL", quantity: 50));
         var other = new Actor("mallory");
 
-        Assert.Null(await Service.FindAsync(mine.Request!.Id, other.UserName, isOfficer: false));
-        Assert.NotNull(await Service.FindAsync(mine.Request.Id, Officer.UserName, isOfficer: true));
-        Assert.Contains("Only the employee", (await Service.ReportAsync(other, mine.Request.Id, false, null, null)).Error);
+        Assert.Null(await Service.FindAsync(mine.Value!.Id, other.UserName, isOfficer: false));
+        Assert.NotNull(await Service.FindAsync(mine.Value.Id, Officer.UserName, isOfficer: true));
+        Assert.Contains("Only the employee", (await Service.ReportAsync(other, mine.Value.Id, false, null, null)).Error);
     }
 
     [Theory]
@@ -179,7 +180,7 @@ public sealed class PreclearanceAccessTests(PostgresFixture postgres) : PortalTe
     {
         var owner = await Portal.CreateUserAsync(CompliancePortal.Core.Accounts.UserRoles.Employee);
         var service = Portal.Services.GetRequiredService<PreclearanceService>();
-        var request = (await service.SubmitAsync(new Actor(owner), new PreclearanceForm("TSLA", TradeSide.Buy, 10, "acct", new DateOnly(2026, 12, 2), "why not"))).Request!;
+        var request = (await service.SubmitAsync(new Actor(owner), new PreclearanceForm("TSLA", TradeSide.Buy, 10, "acct", new DateOnly(2026, 12, 2), "why not"))).Value!;
 
         using var ownerClient = await Portal.SignedInClientAsync(owner);
         using var other = await Portal.SignedInClientAsync(await Portal.CreateUserAsync(CompliancePortal.Core.Accounts.UserRoles.Employee));
@@ -210,11 +211,11 @@ public sealed class PreclearanceAccessTests(PostgresFixture postgres) : PortalTe
         Assert.Null(await list.EndAsync(officer, entry.Id, new DateOnly(2026, 12, 2)));
         var allowedAfter = await service.SubmitAsync(new Actor("erin"), new PreclearanceForm("GME", TradeSide.Buy, 10, "acct", new DateOnly(2026, 12, 3), "meme"));
 
-        Assert.Equal(PreclearanceStatus.Denied, denied.Request!.Status);
-        Assert.Equal(PreclearanceStatus.PendingReview, allowedAfter.Request!.Status);
+        Assert.Equal(PreclearanceStatus.Denied, denied.Value!.Status);
+        Assert.Equal(PreclearanceStatus.PendingReview, allowedAfter.Value!.Status);
         Assert.Equal("GME|2026-12-02", await Db.ScalarAsync("SELECT concat_ws('|', event_data->>'security', event_data->>'effective_to') FROM audit_log WHERE event = 'restricted_list_ended'"));
         Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM audit_log WHERE event = 'restricted_list_added'"));
-        Assert.Equal("The entry ends before it starts.", await list.AddAsync(officer, "AMC", new DateOnly(2026, 12, 5), new DateOnly(2026, 12, 1), "x"));
+        Assert.Equal(Failure.Invalid("The entry ends before it starts."), await list.AddAsync(officer, "AMC", new DateOnly(2026, 12, 5), new DateOnly(2026, 12, 1), "x"));
     }
 }
 
