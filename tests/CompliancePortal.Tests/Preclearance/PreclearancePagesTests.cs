@@ -170,6 +170,19 @@ public sealed class PreclearancePagesTests(PostgresFixture postgres) : PortalPag
     }
 
     [Fact]
+    public async Task RequestDetail_AnOfficersOwnPendingRequest_OffersNoDecision()
+    {
+        var id = await SubmitAsync("casey");
+        await using var ctx = PageContext("casey", UserRoles.ComplianceOfficer);
+
+        var cut = ctx.Render<RequestDetail>(p => p.Add(d => d.Id, id));
+
+        cut.WaitForElement("[data-testid=pc-checks]");
+        Assert.Equal("pending review", cut.Find("[data-testid=pc-status]").TextContent.Trim());
+        Assert.Empty(cut.FindAll("[data-testid=pc-approve]"));
+    }
+
+    [Fact]
     public async Task RequestDetail_OwnApprovedRequest_OffersTheReport()
     {
         var id = await SubmitAsync("erin", "AAPL", 50);
@@ -198,6 +211,25 @@ public sealed class PreclearancePagesTests(PostgresFixture postgres) : PortalPag
         Assert.Equal([aapl, tsla], ids);
         Assert.DoesNotContain(franks, cut.Markup);
         Assert.Single(cut.FindAll("button[data-testid=pc-submit]"));
+    }
+
+    [Fact]
+    public async Task MyRequests_ASubmittedRequest_IsStoredAsTypedAndListed()
+    {
+        await using var ctx = PageContext("erin", UserRoles.Employee);
+        var cut = ctx.Render<MyRequests>();
+        cut.WaitForAssertion(() => Assert.Contains("No requests.", cut.Find("[data-testid=pc-requests]").TextContent));
+
+        cut.Find("[data-testid=pc-security] input, input[data-testid=pc-security]").Change("MSFT");
+        cut.Find("[data-testid=pc-quantity] input, input[data-testid=pc-quantity]").Change("25");
+        cut.Find("[data-testid=pc-account] input, input[data-testid=pc-account]").Change("Fidelity 9876");
+        cut.Find("[data-testid=pc-reason] input, input[data-testid=pc-reason]").Change("rebalancing");
+        await cut.Find("button[data-testid=pc-submit]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=pc-requests] tbody tr a")));
+        var id = cut.Find("[data-testid=pc-requests] tbody tr a").TextContent.Trim();
+        Assert.Equal($"erin|MSFT|Buy|25|Fidelity 9876|rebalancing|{DateTime.UtcNow:yyyy-MM-dd}", await Db.ScalarAsync(
+            $"SELECT concat_ws('|', \"Employee\", \"Security\", \"Side\", \"Quantity\", \"Account\", \"Reason\", \"TradeDate\") FROM preclearance_requests WHERE \"Id\" = '{id}'"));
     }
 
     [Fact]
