@@ -25,11 +25,16 @@ public static class PortalPages
     /// <param name="userName">The signed-in user; anonymous when null.</param>
     /// <param name="role">The user's role (its policies are granted with it).</param>
     /// <param name="services">The types the page injects, resolved from the portal.</param>
-    public static BunitContext NewContext(PortalFactory portal, string? userName, string? role, params Type[] services)
+    public static BunitContext NewContext(PortalFactory portal, string? userName, string? role, params Type[] services) =>
+        NewContext(portal, userName, role, null, services);
+
+    /// <param name="more">Further services (e.g. a scoped one from a scope of the portal), added before anything is resolved.</param>
+    public static BunitContext NewContext(PortalFactory portal, string? userName, string? role, Action<IServiceCollection>? more, params Type[] services)
     {
         var ctx = new BunitContext();
         ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         ctx.Services.AddMudServices();
+        more?.Invoke(ctx.Services);
         var authorization = ctx.AddAuthorization();
         if (userName is not null)
         {
