@@ -30,7 +30,15 @@ public sealed class UserFormTests(PostgresFixture postgres) : IAsyncLifetime
         await _portal.DisposeAsync();
     }
 
+    /// <summary>The page's own instance (its DbContext is the page's: the test never uses it itself).</summary>
     private UserAdministration Administration => _scope.ServiceProvider.GetRequiredService<UserAdministration>();
+
+    /// <summary>The users as stored, read through a scope of the test's own.</summary>
+    private async Task<IReadOnlyList<UserRow>> StoredUsersAsync()
+    {
+        await using var scope = _portal.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<UserAdministration>().ListAsync();
+    }
 
     private BunitContext NewContext()
     {
@@ -54,6 +62,15 @@ public sealed class UserFormTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Equal(["Granted from", "Granted to"], pickers.Select(p => p.Instance.Label));
         await cut.InvokeAsync(() => pickers[0].Instance.DateChanged.InvokeAsync(from));
         await cut.InvokeAsync(() => pickers[1].Instance.DateChanged.InvokeAsync(to));
+    }
+
+    /// <summary>The users page once its first list has loaded (an existing user is listed), so the page's own service is idle.</summary>
+    private async Task<IRenderedComponent<Users>> OpenUsersAsync(BunitContext ctx, string? existing = null)
+    {
+        existing ??= await _portal.CreateUserAsync(UserRoles.Employee);
+        var cut = ctx.Render<Users>();
+        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll("[data-testid=users-table] tbody tr"), r => r.TextContent.Contains(existing)));
+        return cut;
     }
 
     [Fact]
@@ -124,7 +141,7 @@ public sealed class UserFormTests(PostgresFixture postgres) : IAsyncLifetime
     public async Task UsersPage_Save_CreatesTheUserThroughTheService_AndListsIt()
     {
         await using var ctx = NewContext();
-        var cut = ctx.Render<Users>();
+        var cut = await OpenUsersAsync(ctx);
         var form = cut.FindComponent<UserForm>();
 
         Type(cut, "user-name", "dana.s");
@@ -134,7 +151,7 @@ public sealed class UserFormTests(PostgresFixture postgres) : IAsyncLifetime
         TypePassword(cut, PortalUsers.Password);
         await cut.Find("button[data-testid=save-user]").ClickAsync(new());
 
-        var stored = (await Administration.ListAsync()).Single(u => u.UserName == "dana.s");
+        var stored = (await StoredUsersAsync()).Single(u => u.UserName == "dana.s");
         Assert.Equal(("Dana Scully", UserRoles.Auditor, new DateOnly(2024, 10, 1), new DateOnly(2024, 10, 31), false),
             (stored.DisplayName, stored.Role, stored.AuditFrom!.Value, stored.AuditTo!.Value, stored.IsDisabled));
         cut.WaitForAssertion(() => Assert.Contains(cut.FindAll("[data-testid=users-table] tbody tr"), r => r.TextContent.Contains("dana.s")));
@@ -149,7 +166,7 @@ public sealed class UserFormTests(PostgresFixture postgres) : IAsyncLifetime
     public async Task UsersPage_Save_Refused_ShowsTheServicesReason_AndStoresNothing(string userName, string displayName, string reason)
     {
         await using var ctx = NewContext();
-        var cut = ctx.Render<Users>();
+        var cut = await OpenUsersAsync(ctx);
 
         Type(cut, "user-name", userName);
         Type(cut, "display-name", displayName);
@@ -157,14 +174,14 @@ public sealed class UserFormTests(PostgresFixture postgres) : IAsyncLifetime
         await cut.Find("button[data-testid=save-user]").ClickAsync(new());
 
         cut.WaitForAssertion(() => Assert.Equal(reason, cut.Find("[data-testid=user-error]").TextContent.Trim()));
-        Assert.DoesNotContain(await Administration.ListAsync(), u => u.UserName is "dana" or "dana scully");
+        Assert.DoesNotContain(await StoredUsersAsync(), u => u.UserName is "dana" or "dana scully");
     }
 
     [Fact]
     public async Task UsersPage_AnAuditorWithoutAPeriod_IsRefused()
     {
         await using var ctx = NewContext();
-        var cut = ctx.Render<Users>();
+        var cut = await OpenUsersAsync(ctx);
 
         Type(cut, "user-name", "aud2");
         Type(cut, "display-name", "Aud Two");
@@ -180,8 +197,7 @@ public sealed class UserFormTests(PostgresFixture postgres) : IAsyncLifetime
     {
         var name = await _portal.CreateUserAsync(UserRoles.Employee);
         await using var ctx = NewContext();
-        var cut = ctx.Render<Users>();
-        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll("[data-testid=users-table] tbody tr"), r => r.TextContent.Contains(name)));
+        var cut = await OpenUsersAsync(ctx, name);
         await cut.FindAll("[data-testid=users-table] tbody tr").Single(r => r.TextContent.Contains(name)).QuerySelector("button")!.ClickAsync(new());
         cut.WaitForAssertion(() => Assert.Contains($"Edit {name}", cut.Markup));
 
@@ -189,7 +205,7 @@ public sealed class UserFormTests(PostgresFixture postgres) : IAsyncLifetime
         await cut.InvokeAsync(() => cut.FindComponents<MudCheckBox<bool>>().Single(c => c.Instance.Label == "Disabled").Instance.ValueChanged.InvokeAsync(true));
         await cut.Find("button[data-testid=save-user]").ClickAsync(new());
 
-        var stored = (await Administration.ListAsync()).Single(u => u.UserName == name);
+        var stored = (await StoredUsersAsync()).Single(u => u.UserName == name);
         Assert.Equal((UserRoles.PortfolioManager, true), (stored.Role, stored.IsDisabled));
         cut.WaitForAssertion(() => Assert.Contains("New user", cut.Markup));
         var listed = cut.FindAll("[data-testid=users-table] tbody tr").Single(r => r.TextContent.Contains(name));
