@@ -1,12 +1,10 @@
-using CompliancePortal.Core;
 using System.Diagnostics;
-using System.Globalization;
+using CompliancePortal.Core;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Database;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Core.Search;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace CompliancePortal.Bench;

@@ -1,16 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Database;
-using CompliancePortal.Core.Ingest;
 using CompliancePortal.Core.Ledger;
-using CompliancePortal.Core.Search;
 using CompliancePortal.Database;
-using CompliancePortal.Demo;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace CompliancePortal.Bench;

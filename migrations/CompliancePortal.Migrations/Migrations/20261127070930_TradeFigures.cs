@@ -1,23 +1,22 @@
-﻿using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace CompliancePortal.Migrations.Migrations
+namespace CompliancePortal.Migrations.Migrations;
+
+/// <inheritdoc />
+public partial class TradeFigures : Migration
 {
     /// <inheritdoc />
-    public partial class TradeFigures : Migration
+    protected override void Up(MigrationBuilder migrationBuilder)
     {
-        /// <inheritdoc />
-        protected override void Up(MigrationBuilder migrationBuilder)
-        {
 
-            migrationBuilder.SqlFile("005_trade_figures.sql");
-        }
+        migrationBuilder.SqlFile("005_trade_figures.sql");
+    }
 
-        /// <inheritdoc />
-        protected override void Down(MigrationBuilder migrationBuilder)
-        {
+    /// <inheritdoc />
+    protected override void Down(MigrationBuilder migrationBuilder)
+    {
 
-        }
     }
 }

@@ -1,23 +1,22 @@
-﻿using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace CompliancePortal.Migrations.Migrations
+namespace CompliancePortal.Migrations.Migrations;
+
+/// <inheritdoc />
+public partial class HangfireSchema : Migration
 {
     /// <inheritdoc />
-    public partial class HangfireSchema : Migration
+    protected override void Up(MigrationBuilder migrationBuilder)
     {
-        /// <inheritdoc />
-        protected override void Up(MigrationBuilder migrationBuilder)
-        {
 
-            migrationBuilder.SqlFile("006_hangfire_schema.sql");
-        }
+        migrationBuilder.SqlFile("006_hangfire_schema.sql");
+    }
 
-        /// <inheritdoc />
-        protected override void Down(MigrationBuilder migrationBuilder)
-        {
+    /// <inheritdoc />
+    protected override void Down(MigrationBuilder migrationBuilder)
+    {
 
-        }
     }
 }

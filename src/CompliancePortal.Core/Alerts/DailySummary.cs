@@ -2,7 +2,6 @@ using System.Globalization;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Calendar;
 using CompliancePortal.Core.Data;
-using CompliancePortal.Core.Ledger;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -101,7 +100,8 @@ public sealed class DailySummary(NpgsqlDataSource dataSource, IDbContextFactory<
                    count(*) FILTER (WHERE event_data ->> 'level' IN ('ERROR', 'CRITICAL')),
                    count(*)
             FROM audit_log WHERE "timestamp" >= $1 AND "timestamp" < $2
-            """, connection) { Parameters = { new() { Value = from }, new() { Value = to } } };
+            """, connection)
+        { Parameters = { new() { Value = from }, new() { Value = to } } };
         await using var reader = await counts.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         var (risk, breakers, nav, errors, entries) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
@@ -124,7 +124,8 @@ public sealed class DailySummary(NpgsqlDataSource dataSource, IDbContextFactory<
             FROM audit_log
             WHERE log_type = 'TRADE' AND event IN ('trade_executed', 'trade_failed') AND "timestamp" >= $1 AND "timestamp" < $2
             GROUP BY 1, 2 ORDER BY 1 NULLS LAST, 2 NULLS LAST
-            """, connection) { Parameters = { new() { Value = from }, new() { Value = to } } };
+            """, connection)
+        { Parameters = { new() { Value = from }, new() { Value = to } } };
         var lines = new List<TradeSummaryLine>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

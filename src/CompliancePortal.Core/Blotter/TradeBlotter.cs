@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using CompliancePortal.Core.Archive;
-using CompliancePortal.Core.Ledger;
 using CompliancePortal.Core.Data;
+using CompliancePortal.Core.Ledger;
 using Npgsql;
 
 namespace CompliancePortal.Core.Blotter;

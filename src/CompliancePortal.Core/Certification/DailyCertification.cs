@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Blotter;

@@ -1,9 +1,9 @@
-using CompliancePortal.Core.Alerts;
 using CompliancePortal.Core.Accounts;
+using CompliancePortal.Core.Alerts;
 using CompliancePortal.Core.ApiKeys;
-using CompliancePortal.Core.Materials;
 using CompliancePortal.Core.Blotter;
 using CompliancePortal.Core.Certification;
+using CompliancePortal.Core.Materials;
 using CompliancePortal.Core.Packages;
 using CompliancePortal.Core.Positions;
 using CompliancePortal.Core.Preclearance;

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using CompliancePortal.Core.Database;
 using CompliancePortal.Core.Ledger;
 using Microsoft.Extensions.Hosting;

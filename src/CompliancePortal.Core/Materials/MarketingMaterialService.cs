@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Audit;

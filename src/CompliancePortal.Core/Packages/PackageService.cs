@@ -1,4 +1,3 @@
-using System.Globalization;
 using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Data;

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Audit;

@@ -1,6 +1,5 @@
 using System.Data;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Ledger;
 using Npgsql;

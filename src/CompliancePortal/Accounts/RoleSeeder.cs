@@ -1,7 +1,4 @@
 using CompliancePortal.Core.Accounts;
-using CompliancePortal.Core.Audit;
-using CompliancePortal.Core.Data;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 
 namespace CompliancePortal.Accounts;

@@ -1,9 +1,7 @@
-using CompliancePortal.Core;
-using System.Globalization;
 using CompliancePortal.Accounts;
+using CompliancePortal.Core;
 using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Audit;
-using CompliancePortal.Ingest;
 using CompliancePortal.Search;
 
 namespace CompliancePortal.Archive;

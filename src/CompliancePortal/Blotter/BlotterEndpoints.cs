@@ -1,10 +1,7 @@
 using CompliancePortal.Accounts;
-using CompliancePortal.Core;
-using System.Globalization;
 using CompliancePortal.Archive;
-using CompliancePortal.Core.Accounts;
+using CompliancePortal.Core;
 using CompliancePortal.Core.Blotter;
-using Microsoft.AspNetCore.Authorization;
 
 namespace CompliancePortal.Blotter;
 

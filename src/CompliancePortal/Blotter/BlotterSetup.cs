@@ -1,9 +1,4 @@
-using CompliancePortal.Core;
-using System.Globalization;
-using CompliancePortal.Archive;
-using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Blotter;
-using Microsoft.AspNetCore.Authorization;
 
 namespace CompliancePortal.Blotter;
 

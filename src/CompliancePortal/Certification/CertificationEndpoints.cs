@@ -1,7 +1,5 @@
-using CompliancePortal.Core;
-using System.Globalization;
 using CompliancePortal.Accounts;
-using CompliancePortal.Core.Accounts;
+using CompliancePortal.Core;
 using CompliancePortal.Core.Certification;
 
 namespace CompliancePortal.Certification;

@@ -1,5 +1,6 @@
-using CompliancePortal.Core;
 using CompliancePortal.Archive;
+using CompliancePortal.Backup;
+using CompliancePortal.Core;
 using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Backup;
@@ -7,8 +8,6 @@ using CompliancePortal.Core.Database;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Core.Retention;
 using CompliancePortal.Database;
-using CompliancePortal.Backup;
-using CompliancePortal.Jobs;
 using CompliancePortal.Ledger;
 using CompliancePortal.Retention;
 using Microsoft.Extensions.Options;

@@ -1,12 +1,10 @@
-using CompliancePortal.Core;
 using CompliancePortal.Accounts;
 using CompliancePortal.Archive;
-using CompliancePortal.Core.Accounts;
+using CompliancePortal.Core;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Communications;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Ingest;
-using Microsoft.AspNetCore.Authorization;
 
 namespace CompliancePortal.Communications;
 

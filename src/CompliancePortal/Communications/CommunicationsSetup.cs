@@ -1,10 +1,4 @@
-using CompliancePortal.Archive;
-using CompliancePortal.Core.Accounts;
-using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Communications;
-using CompliancePortal.Core.Ledger;
-using CompliancePortal.Ingest;
-using Microsoft.AspNetCore.Authorization;
 
 namespace CompliancePortal.Communications;
 

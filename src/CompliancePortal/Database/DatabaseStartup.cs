@@ -1,7 +1,4 @@
-using CompliancePortal.Core.Data;
 using CompliancePortal.Core.Database;
-using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace CompliancePortal.Database;
 

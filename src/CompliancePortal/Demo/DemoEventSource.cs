@@ -1,7 +1,6 @@
-using CompliancePortal.Core;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json.Nodes;
+using CompliancePortal.Core;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Ledger;
 using Microsoft.AspNetCore.Hosting.Server;

@@ -1,6 +1,5 @@
-using CompliancePortal.Core;
-using System.Globalization;
 using System.Text.Json.Nodes;
+using CompliancePortal.Core;
 using CompliancePortal.Core.Ledger;
 
 namespace CompliancePortal.Demo;

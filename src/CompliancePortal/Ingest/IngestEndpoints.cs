@@ -1,6 +1,6 @@
-using CompliancePortal.Core;
 using System.Buffers;
 using System.Text.Json.Serialization;
+using CompliancePortal.Core;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Ingest;
 using CompliancePortal.Core.Ledger;

@@ -1,9 +1,6 @@
-using CompliancePortal.Ledger;
-using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Database;
 using CompliancePortal.Database;
 using Hangfire;
-using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
 
 namespace CompliancePortal.Jobs;

@@ -1,19 +1,13 @@
-using CompliancePortal.Ledger;
-using CompliancePortal.Core.Accounts;
-using CompliancePortal.Core.Database;
-using CompliancePortal.Database;
-using Hangfire;
-using Hangfire.Dashboard;
-using Hangfire.PostgreSql;
-
 using CompliancePortal.Alerts;
 using CompliancePortal.Archive;
 using CompliancePortal.Backup;
 using CompliancePortal.Blotter;
+using CompliancePortal.Ledger;
 using CompliancePortal.Packages;
 using CompliancePortal.Positions;
 using CompliancePortal.Preclearance;
 using CompliancePortal.Retention;
+using Hangfire;
 
 namespace CompliancePortal.Jobs;
 

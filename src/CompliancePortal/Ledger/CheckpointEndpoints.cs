@@ -1,7 +1,6 @@
-using CompliancePortal.Accounts;
 using System.Globalization;
 using System.Text.Json.Serialization;
-using CompliancePortal.Core.Accounts;
+using CompliancePortal.Accounts;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Ledger.Checkpoints;
 using CompliancePortal.Core.Ledger.Merkle;

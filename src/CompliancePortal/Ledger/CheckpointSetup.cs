@@ -1,5 +1,4 @@
 using CompliancePortal.Core.Ledger.Checkpoints;
-using Microsoft.Extensions.Options;
 
 namespace CompliancePortal.Ledger;
 

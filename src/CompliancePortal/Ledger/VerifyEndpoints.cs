@@ -1,9 +1,8 @@
+using CompliancePortal.Accounts;
+using CompliancePortal.Core.ApiKeys;
+using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Ingest;
-using CompliancePortal.Core.ApiKeys;
-using CompliancePortal.Accounts;
-using CompliancePortal.Core.Accounts;
-using CompliancePortal.Core.Audit;
 using Npgsql;
 
 namespace CompliancePortal.Ledger;

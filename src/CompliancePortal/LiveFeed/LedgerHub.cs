@@ -1,5 +1,4 @@
 using CompliancePortal.Accounts;
-using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.LiveFeed;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;

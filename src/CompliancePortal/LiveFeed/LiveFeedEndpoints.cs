@@ -1,6 +1,3 @@
-using CompliancePortal.Core.Dashboard;
-using CompliancePortal.Core.LiveFeed;
-
 namespace CompliancePortal.LiveFeed;
 
 public static class LiveFeedEndpoints

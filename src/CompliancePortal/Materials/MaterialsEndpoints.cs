@@ -2,8 +2,6 @@ using System.Security.Claims;
 using CompliancePortal.Accounts;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Materials;
-using CompliancePortal.Ingest;
-using CompliancePortal.LiveFeed;
 
 namespace CompliancePortal.Materials;
 

@@ -1,8 +1,4 @@
-using System.Security.Claims;
-using CompliancePortal.Accounts;
-using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Materials;
-using CompliancePortal.Ingest;
 using CompliancePortal.LiveFeed;
 
 namespace CompliancePortal.Materials;

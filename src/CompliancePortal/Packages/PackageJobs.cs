@@ -1,5 +1,5 @@
-using Hangfire;
 using CompliancePortal.Core.Packages;
+using Hangfire;
 
 namespace CompliancePortal.Packages;
 

@@ -1,12 +1,7 @@
-using CompliancePortal.Core;
 using CompliancePortal.Accounts;
-using CompliancePortal.Core.Accounts;
+using CompliancePortal.Core;
 using CompliancePortal.Core.Packages;
-using CompliancePortal.Ingest;
-using CompliancePortal.Jobs;
 using CompliancePortal.Search;
-using Hangfire;
-using Microsoft.AspNetCore.Authorization;
 
 namespace CompliancePortal.Packages;
 

@@ -1,14 +1,4 @@
-using CompliancePortal.Core;
-using System.Globalization;
-using CompliancePortal.Archive;
-using CompliancePortal.Core.Accounts;
-using CompliancePortal.Core.ApiKeys;
-using CompliancePortal.Core.Ingest;
-using CompliancePortal.Core.Ledger;
 using CompliancePortal.Core.Positions;
-using CompliancePortal.Ingest;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.Extensions.Options;
 
 namespace CompliancePortal.Positions;
 

@@ -1,7 +1,6 @@
 using CompliancePortal.Accounts;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Preclearance;
-using CompliancePortal.Ingest;
 
 namespace CompliancePortal.Preclearance;
 

@@ -1,7 +1,4 @@
-using CompliancePortal.Accounts;
-using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Retention;
-using Microsoft.Extensions.Options;
 
 namespace CompliancePortal.Retention;
 

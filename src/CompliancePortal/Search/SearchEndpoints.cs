@@ -1,14 +1,7 @@
-using System.Globalization;
-using System.Security.Claims;
 using CompliancePortal.Accounts;
-using CompliancePortal.Core.Accounts;
-using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Data;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Core.Search;
-using CompliancePortal.Ingest;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.EntityFrameworkCore;
 
 namespace CompliancePortal.Search;
 

@@ -1,5 +1,5 @@
-using CompliancePortal.Core;
 using System.Net;
+using CompliancePortal.Core;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Audit;

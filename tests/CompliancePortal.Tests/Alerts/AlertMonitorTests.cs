@@ -1,10 +1,9 @@
-using CompliancePortal.Core;
 using System.Text.Json;
+using CompliancePortal.Core;
 using CompliancePortal.Core.Alerts;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 

@@ -1,8 +1,6 @@
+using CompliancePortal.Backup;
 using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Backup;
-using CompliancePortal.Core.Ledger;
-using CompliancePortal.Jobs;
-using CompliancePortal.Backup;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using CompliancePortal.Blotter;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Blotter;
-using CompliancePortal.Jobs;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,10 +1,8 @@
-using System.Globalization;
 using System.Security.Cryptography;
+using CompliancePortal.Blotter;
 using CompliancePortal.Core.Blotter;
 using CompliancePortal.Core.Calendar;
 using CompliancePortal.Core.Ledger;
-using CompliancePortal.Jobs;
-using CompliancePortal.Blotter;
 using CompliancePortal.Tests.Infrastructure;
 using CsvHelper;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,4 @@
 using Bunit;
-using CompliancePortal.Blotter;
 using CompliancePortal.Blotter.Pages;
 using CompliancePortal.Core;
 using CompliancePortal.Core.Accounts;

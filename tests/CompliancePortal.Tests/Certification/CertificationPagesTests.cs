@@ -1,7 +1,6 @@
 using Bunit;
-using CompliancePortal.Core;
-using CompliancePortal.Blotter;
 using CompliancePortal.Certification.Pages;
+using CompliancePortal.Core;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Blotter;
@@ -9,7 +8,6 @@ using CompliancePortal.Core.Certification;
 using CompliancePortal.Tests.Blotter;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using MudBlazor;
 
 namespace CompliancePortal.Tests.Certification;
 

@@ -1,12 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
+using CompliancePortal.Blotter;
 using CompliancePortal.Certification;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Blotter;
 using CompliancePortal.Core.Certification;
-using CompliancePortal.Jobs;
-using CompliancePortal.Blotter;
 using CompliancePortal.Tests.Blotter;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

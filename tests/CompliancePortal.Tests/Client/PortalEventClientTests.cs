@@ -1,6 +1,6 @@
 using CompliancePortal.Client;
-using Microsoft.Extensions.Logging;
 using CompliancePortal.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace CompliancePortal.Tests.Client;

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Tests.Infrastructure;
 

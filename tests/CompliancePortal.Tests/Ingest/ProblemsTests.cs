@@ -1,4 +1,3 @@
-using CompliancePortal.Ingest;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 

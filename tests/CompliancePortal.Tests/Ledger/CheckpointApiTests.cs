@@ -3,8 +3,6 @@ using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Ledger.Checkpoints;
 using CompliancePortal.Core.Ledger.Merkle;
 using CompliancePortal.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace CompliancePortal.Tests.Ledger;
 

@@ -1,4 +1,3 @@
-using System.Net;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Core.Ledger.Checkpoints;
 using CompliancePortal.Ledger;

@@ -2,7 +2,6 @@ using System.Net;
 using CompliancePortal.Core.Ledger.Checkpoints;
 using CompliancePortal.Ledger;
 using CompliancePortal.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CompliancePortal.Tests.Ledger;

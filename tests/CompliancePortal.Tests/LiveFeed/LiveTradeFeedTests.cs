@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Bunit;
-using CompliancePortal.LiveFeed.Pages;
 using CompliancePortal.Core.LiveFeed;
+using CompliancePortal.LiveFeed.Pages;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,7 +1,6 @@
 using System.Net;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Archive;
-using CompliancePortal.Core.Materials;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 

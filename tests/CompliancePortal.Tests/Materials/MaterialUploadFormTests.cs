@@ -1,13 +1,12 @@
 using Bunit;
 using CompliancePortal.Accounts;
-using CompliancePortal.Materials.Pages;
 using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Data;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Core.Materials;
+using CompliancePortal.Materials.Pages;
 using CompliancePortal.Tests.Infrastructure;
-using CompliancePortal.Tests.Materials;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;

@@ -1,7 +1,6 @@
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Materials;
 using CompliancePortal.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -209,20 +208,20 @@ public sealed class MaterialWorkflowTests(PostgresFixture postgres) : MaterialsT
         await Service.DecideAsync(Officer, submitted.Id, 1, true, "fine");
 
         foreach (var connection in new[] { Db.Connections.App, Db.Connections.Owner })
-        foreach (var sql in new[]
-        {
+            foreach (var sql in new[]
+            {
             "UPDATE marketing_material_versions SET \"Sha256\" = repeat('0', 64)",
             "DELETE FROM marketing_material_versions",
             "UPDATE marketing_material_reviews SET \"Approved\" = false",
             "DELETE FROM marketing_material_reviews",
         })
-        {
-            await using var db = new NpgsqlConnection(connection);
-            await db.OpenAsync();
-            await using var cmd = new NpgsqlCommand(sql, db);
-            var refused = await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
-            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
-        }
+            {
+                await using var db = new NpgsqlConnection(connection);
+                await db.OpenAsync();
+                await using var cmd = new NpgsqlCommand(sql, db);
+                var refused = await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
+                Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+            }
         Assert.Equal(SampleFiles.Sha256(await ReadArchiveAsync((await Service.FindAsync(submitted.Id, new MaterialViewer("x", true, false)))!.Versions[0].ArchiveKey)),
             await ScalarAsync("SELECT \"Sha256\" FROM marketing_material_versions"));
     }

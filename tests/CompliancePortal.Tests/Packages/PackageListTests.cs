@@ -1,6 +1,6 @@
 using Bunit;
-using CompliancePortal.Packages.Pages;
 using CompliancePortal.Core.Packages;
+using CompliancePortal.Packages.Pages;
 using CompliancePortal.Tests.Infrastructure;
 
 namespace CompliancePortal.Tests.Packages;

@@ -1,14 +1,11 @@
 using System.Diagnostics;
-using System.Text;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Audit;
-using CompliancePortal.Core.Ledger;
 using CompliancePortal.Core.Packages;
 using CompliancePortal.Core.Search;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using Xunit.Abstractions;
 
 namespace CompliancePortal.Tests.Packages;

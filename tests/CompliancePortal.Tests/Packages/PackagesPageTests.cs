@@ -1,6 +1,5 @@
 using Bunit;
 using CompliancePortal.Core;
-using CompliancePortal.Accounts;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Packages;
 using CompliancePortal.Packages;

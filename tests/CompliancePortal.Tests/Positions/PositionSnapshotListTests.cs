@@ -8,7 +8,6 @@ using CompliancePortal.Core.Positions;
 using CompliancePortal.Positions.Pages;
 using CompliancePortal.Search;
 using CompliancePortal.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -10,10 +10,10 @@ public sealed class PreclearanceComponentsTests
 {
     internal static PreclearanceRequest Request(string id, string employee = "erin", PreclearanceStatus status = PreclearanceStatus.PendingReview,
         string security = "TSLA", int quantity = 100, TradeSide side = TradeSide.Buy) => new()
-    {
-        Id = id, Employee = employee, Security = security, Side = side, Quantity = quantity, Account = "Schwab 1234",
-        TradeDate = new DateOnly(2026, 12, 2), Reason = "diversifying", Status = status, ChecksJson = "[]",
-    };
+        {
+            Id = id, Employee = employee, Security = security, Side = side, Quantity = quantity, Account = "Schwab 1234",
+            TradeDate = new DateOnly(2026, 12, 2), Reason = "diversifying", Status = status, ChecksJson = "[]",
+        };
 
     [Theory]
     [InlineData(PreclearanceStatus.PendingReview, "pending review", "warning")]

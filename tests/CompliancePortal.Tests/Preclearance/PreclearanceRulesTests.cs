@@ -1,6 +1,5 @@
 using CompliancePortal.Core.Calendar;
 using CompliancePortal.Core.Preclearance;
-using CompliancePortal.Tests.Infrastructure;
 
 namespace CompliancePortal.Tests.Preclearance;
 

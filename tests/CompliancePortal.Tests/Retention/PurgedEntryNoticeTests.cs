@@ -1,6 +1,6 @@
 using Bunit;
-using CompliancePortal.Retention.Pages;
 using CompliancePortal.Core.Retention;
+using CompliancePortal.Retention.Pages;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

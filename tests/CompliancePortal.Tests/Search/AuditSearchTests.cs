@@ -4,7 +4,6 @@ using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Search;
 using CompliancePortal.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CompliancePortal.Tests.Search;
 

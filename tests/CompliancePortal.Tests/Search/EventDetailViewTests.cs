@@ -1,7 +1,7 @@
 using Bunit;
-using CompliancePortal.Search.Pages;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Core.Search;
+using CompliancePortal.Search.Pages;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.AspNetCore.Components;
 
@@ -44,7 +44,8 @@ public sealed class EventDetailViewTests
         {
             Row = Detail().Row with
             {
-                LogType = "COMMUNICATION", Event = "email_archived",
+                LogType = "COMMUNICATION",
+                Event = "email_archived",
                 EventData = $$"""{"subject":"Q3","sha256":"{{sha}}","archive_key":"compliance/emails/2026-11-25/{{sha}}.eml"}""",
             },
         };

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Security.Claims;
 using Bunit;
-using CompliancePortal.Search.Pages;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Search;
 using CompliancePortal.Search;
+using CompliancePortal.Search.Pages;
 using CompliancePortal.Tests.Infrastructure;
 using CsvHelper;
 using Microsoft.AspNetCore.Components;

@@ -1,6 +1,6 @@
 using Bunit;
-using CompliancePortal.Search.Pages;
 using CompliancePortal.Core.Search;
+using CompliancePortal.Search.Pages;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;

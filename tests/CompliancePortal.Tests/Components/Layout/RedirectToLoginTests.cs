@@ -1,4 +1,3 @@
-using Bunit;
 using Bunit.TestDoubles;
 using CompliancePortal.Components.Layout;
 using CompliancePortal.Tests.Infrastructure;
