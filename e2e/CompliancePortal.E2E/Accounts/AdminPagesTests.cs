@@ -15,7 +15,7 @@ public sealed class AdminPagesTests(BrowserFixture browser)
         var page = await browser.NewPageAsync();
         var errors = page.CollectErrors();
         await browser.SignInAsync(page, UserRoles.Admin);
-        await page.GotoAsync("/admin/keys");
+        await page.GotoInteractiveAsync("/admin/keys");
         var name = "nav-engine-" + Guid.NewGuid().ToString("N")[..6];
 
         await page.GetByLabel("Key name (e.g. risk-engine)").FillAsync(name);
@@ -43,7 +43,7 @@ public sealed class AdminPagesTests(BrowserFixture browser)
     {
         var page = await browser.NewPageAsync();
         var admin = await browser.SignInAsync(page, UserRoles.Admin);
-        await page.GotoAsync("/admin/users");
+        await page.GotoInteractiveAsync("/admin/users");
 
         await Assertions.Expect(page.GetByTestId("users-table")).ToContainTextAsync(admin);
         await page.SaveScreenshotAsync("admin-users.png");

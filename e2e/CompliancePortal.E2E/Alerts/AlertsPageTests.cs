@@ -1,5 +1,6 @@
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.E2E.Infrastructure;
+using CompliancePortal.Tests.Infrastructure;
 using Microsoft.Playwright;
 
 namespace CompliancePortal.E2E.Alerts;
@@ -12,7 +13,7 @@ public sealed class AlertsPageTests(BrowserFixture browser)
     {
         var officer = await browser.NewPageAsync();
         await browser.SignInAsync(officer, UserRoles.ComplianceOfficer);
-        await officer.GotoAsync("/alerts");
+        await officer.GotoInteractiveAsync("/alerts");
         var trigger = "e2e-drawdown-" + Random.Shared.Next(10000, 99999);
 
         // Posted while the page is open: the row arrives without a reload.
@@ -24,7 +25,7 @@ public sealed class AlertsPageTests(BrowserFixture browser)
 
         var manager = await browser.NewPageAsync();
         await browser.SignInAsync(manager, UserRoles.PortfolioManager);
-        await manager.GotoAsync("/dashboard");
+        await manager.GotoInteractiveAsync("/dashboard");
         await Assertions.Expect(manager.GetByTestId("panel-alerts")).ToContainTextAsync(trigger);
 
         // Without a note nothing changes; with one the alert leaves the open list and shows who handled it.

@@ -22,7 +22,7 @@ public sealed partial class MaterialReviewFlowTests(BrowserFixture browser)
         var author = await browser.NewPageAsync();
         var errors = author.CollectErrors();
         await browser.SignInAsync(author, UserRoles.Employee);
-        await author.GotoAsync("/materials/new");
+        await author.GotoInteractiveAsync("/materials/new");
         await author.GetByLabel("Title").FillAsync(title);
         await author.GetByTestId("mm-audience").ClickAsync();
         await author.GetByRole(AriaRole.Option, new() { Name = "Existing clients" }).ClickAsync();
@@ -37,9 +37,10 @@ public sealed partial class MaterialReviewFlowTests(BrowserFixture browser)
         // The officer finds it waiting, reads it and approves with comments.
         var officer = await browser.NewPageAsync();
         await browser.SignInAsync(officer, UserRoles.ComplianceOfficer);
-        await officer.GotoAsync("/materials");
+        await officer.GotoInteractiveAsync("/materials");
         await officer.GetByTestId("mm-pending").GetByRole(AriaRole.Link, new() { Name = $"MM-{id}" }).ClickAsync();
         await officer.WaitForURLAsync($"**/materials/{id}");
+        await officer.Locator("[data-interactive=true]").WaitForAsync();
         var download = await officer.RunAndWaitForDownloadAsync(() => officer.GetByTestId("mm-download").ClickAsync());
         Assert.Equal("brochure.pdf", download.SuggestedFilename);
         Assert.Equal(pdf, await File.ReadAllBytesAsync(await download.PathAsync()));
@@ -57,7 +58,7 @@ public sealed partial class MaterialReviewFlowTests(BrowserFixture browser)
         await Assertions.Expect(author.GetByTestId("mm-decision")).ToContainTextAsync("performance shown net of fees");
 
         // Everyone who may use it finds it in the approved list.
-        await author.GotoAsync("/materials");
+        await author.GotoInteractiveAsync("/materials");
         var row = author.GetByTestId("mm-approved").Locator("tr", new() { HasText = title });
         await Assertions.Expect(row).ToContainTextAsync("Existing clients");
         await Assertions.Expect(row.GetByTestId("mm-status")).ToHaveTextAsync("approved");
