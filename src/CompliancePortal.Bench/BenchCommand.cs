@@ -3,7 +3,8 @@ using CompliancePortal.Cli;
 namespace CompliancePortal.Bench;
 
 /// <summary>
-/// <c>bench ingest …</c> (the ingest benchmark) and <c>bench search …</c> (the search benchmark),
+/// <c>bench ingest …</c> (the ingest benchmark), <c>bench search …</c> (the search benchmark) and
+/// <c>bench pages …</c> (page load to interactive in Chromium),
 /// run as <c>dotnet run -c Release --project src/CompliancePortal.Bench -- bench …</c>; see docs/benchmarks.md.
 /// </summary>
 public static class BenchCommand
@@ -21,11 +22,13 @@ public static class BenchCommand
     private const string Usage =
         "usage: bench ingest [--events N (200000)] [--clients C (8)] [--batch B (500)] [--insert-events M (20000)] [--search-sample S (2000)] [--warmup W (at most 400000, in rounds of 50000 until the JIT is quiet; 0 = none)]\n" +
         "                    [--without full-text|indexes (ablation)] [--Section:Key=value (a setting of the portal under test)]\n" +
-        "       bench search [--events N (1000000)]";
+        "       bench search [--events N (1000000)]\n" +
+        "       bench pages [--loads N (10)]";
 
     public static async Task<int> RunAsync(string[] args, IConfiguration configuration)
     {
         if (args is ["search", ..]) return await SearchBenchmark.RunAsync(args[1..], configuration);
+        if (args is ["pages", ..]) return await PagesBenchmark.RunAsync(args[1..]);
         if (args.Length == 0 || args[0] != "ingest")
         {
             Console.Error.WriteLine(Usage);

@@ -10,18 +10,9 @@ public sealed record BenchResult(string Contestant, int Events, TimeSpan Elapsed
 
     public double EventsPerSecond => Events / Elapsed.TotalSeconds;
 
-    public double AckP50 => Percentile(0.50);
+    public double AckP50 => Percentile.NearestRank(AckMilliseconds, 0.50);
 
-    public double AckP99 => Percentile(0.99);
-
-    /// <summary>Nearest-rank percentile.</summary>
-    private double Percentile(double p)
-    {
-        if (AckMilliseconds.Count == 0) return double.NaN;
-        var sorted = AckMilliseconds.Order().ToArray();
-        var rank = (int)Math.Ceiling(p * sorted.Length);
-        return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
-    }
+    public double AckP99 => Percentile.NearestRank(AckMilliseconds, 0.99);
 
     public static string Table(IEnumerable<BenchResult> results)
     {

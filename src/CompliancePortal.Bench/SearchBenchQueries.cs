@@ -144,8 +144,6 @@ internal static class SearchBenchQueries
             rows = await run();
             ms.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
-        ms.Sort();
-        double Rank(double p) => ms[Math.Clamp((int)Math.Ceiling(p * ms.Count) - 1, 0, ms.Count - 1)];
-        return (Rank(0.50), Rank(0.95), rows);
+        return (Percentile.NearestRank(ms, 0.50), Percentile.NearestRank(ms, 0.95), rows);
     }
 }

@@ -1,6 +1,5 @@
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.E2E.Infrastructure;
-using CompliancePortal.Tests.Infrastructure;
 using Microsoft.Playwright;
 
 namespace CompliancePortal.E2E.Certification;

@@ -1,7 +1,6 @@
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Ledger.Checkpoints;
 using CompliancePortal.E2E.Infrastructure;
-using CompliancePortal.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
