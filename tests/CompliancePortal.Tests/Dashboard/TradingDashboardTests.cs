@@ -62,11 +62,15 @@ public sealed class TradingDashboardTests(PostgresFixture postgres) : PortalTest
 
         await Window(cut, "last 24 h").ClickAsync(new());
 
-        Assert.Equal("true", Window(cut, "last 24 h").GetAttribute("aria-pressed"));
-        Assert.Equal("false", Window(cut, "last hour").GetAttribute("aria-pressed"));
-        Assert.Equal("3 ERROR/CRITICAL events, 60-minute buckets", cut.Find("[data-testid=error-total]").TextContent.Trim());
-        Assert.Contains("last 24 h: 4 executed, 1 failed", cut.Find("[data-testid=success-window]").TextContent);
-        Assert.Contains("80.0 %", cut.Find("[data-testid=success-window]").TextContent);
+        // The new window's numbers load after the click: wait for them, not for the next render.
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal("true", Window(cut, "last 24 h").GetAttribute("aria-pressed"));
+            Assert.Equal("false", Window(cut, "last hour").GetAttribute("aria-pressed"));
+            Assert.Equal("3 ERROR/CRITICAL events, 60-minute buckets", cut.Find("[data-testid=error-total]").TextContent.Trim());
+            Assert.Contains("last 24 h: 4 executed, 1 failed", cut.Find("[data-testid=success-window]").TextContent);
+            Assert.Contains("80.0 %", cut.Find("[data-testid=success-window]").TextContent);
+        });
     }
 
     [Fact]

@@ -80,7 +80,7 @@ public sealed class ReportsComponentsTests(PostgresFixture postgres) : PortalTes
         await SetDateAsync(cut, 0, new DateTime(2026, 10, 1));
         await cut.Find("button[data-testid=quality-show]").ClickAsync(new());
 
-        Assert.Equal(("4", "80.0 %"), (Figures(cut)["Trades executed"], Figures(cut)["Success rate"]));
+        cut.WaitForAssertion(() => Assert.Equal(("4", "80.0 %"), (Figures(cut)["Trades executed"], Figures(cut)["Success rate"])));
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed class ReportsComponentsTests(PostgresFixture postgres) : PortalTes
         await SetDateAsync(cut, 0, new DateTime(2026, 11, 26));
         await cut.Find("button[data-testid=quality-show]").ClickAsync(new());
 
-        Assert.Equal("The first day is after the last.", cut.Find(".mud-alert").TextContent.Trim());
+        cut.WaitForAssertion(() => Assert.Equal("The first day is after the last.", cut.Find(".mud-alert").TextContent.Trim()));
         Assert.Empty(cut.FindAll("[data-testid=quality-table]"));
 
         await SetDateAsync(cut, 0, new DateTime(2026, 11, 1));
@@ -161,12 +161,12 @@ public sealed class ReportsComponentsTests(PostgresFixture postgres) : PortalTes
         await SetDateAsync(cut, 0, new DateTime(2026, 11, 24));
         await cut.Find("button[data-testid=summary-show]").ClickAsync(new());
 
-        Assert.StartsWith("2026-11-24: 1 trade executed, 0 failed, premium collected 425.50; 1 circuit breaker;", cut.Find("[data-testid=summary-text]").TextContent.Trim());
+        cut.WaitForAssertion(() => Assert.StartsWith("2026-11-24: 1 trade executed, 0 failed, premium collected 425.50; 1 circuit breaker;", cut.Find("[data-testid=summary-text]").TextContent.Trim()));
 
         await SetDateAsync(cut, 0, new DateTime(2026, 11, 22));
         await cut.Find("button[data-testid=summary-show]").ClickAsync(new());
 
-        Assert.Equal("No trades on this day.", cut.Find("[data-testid=summary-table] tbody tr").TextContent.Trim());
+        cut.WaitForAssertion(() => Assert.Equal("No trades on this day.", cut.Find("[data-testid=summary-table] tbody tr").TextContent.Trim()));
     }
 
     [Fact]
