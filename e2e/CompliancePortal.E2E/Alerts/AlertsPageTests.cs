@@ -12,7 +12,7 @@ public sealed class AlertsPageTests(BrowserFixture browser)
     {
         var officer = await browser.NewPageAsync();
         await browser.SignInAsync(officer, UserRoles.ComplianceOfficer);
-        await officer.GotoInteractiveAsync("/alerts");
+        await officer.GotoAsync("/alerts");
         var trigger = "e2e-drawdown-" + Random.Shared.Next(10000, 99999);
 
         // Posted while the page is open: the row arrives without a reload.
@@ -24,7 +24,7 @@ public sealed class AlertsPageTests(BrowserFixture browser)
 
         var manager = await browser.NewPageAsync();
         await browser.SignInAsync(manager, UserRoles.PortfolioManager);
-        await manager.GotoInteractiveAsync("/dashboard");
+        await manager.GotoAsync("/dashboard");
         await Assertions.Expect(manager.GetByTestId("panel-alerts")).ToContainTextAsync(trigger);
 
         // Without a note nothing changes; with one the alert leaves the open list and shows who handled it.

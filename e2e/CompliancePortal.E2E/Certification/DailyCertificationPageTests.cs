@@ -24,12 +24,11 @@ public sealed class DailyCertificationPageTests(BrowserFixture browser)
         var errors = page.CollectErrors();
         var officer = await browser.SignInAsync(page, UserRoles.ComplianceOfficer);
 
-        await page.GotoInteractiveAsync("/certification");
+        await page.GotoAsync("/certification");
         var row = page.GetByTestId("open-days").GetByTestId($"day-{day:yyyy-MM-dd}");
         await Assertions.Expect(row).ToContainTextAsync("Open");
         await row.GetByRole(AriaRole.Link).ClickAsync();
         await page.WaitForURLAsync(url => url.EndsWith($"/certification/{day:yyyy-MM-dd}"));
-        await page.Locator("[data-interactive=true]").WaitForAsync();
 
         // Without a blotter the trades cannot be reconciled: the page says so and offers to generate it.
         await Assertions.Expect(page.GetByTestId("blotter-state")).ToHaveTextAsync("not generated");
@@ -45,13 +44,13 @@ public sealed class DailyCertificationPageTests(BrowserFixture browser)
         await Assertions.Expect(page.GetByTestId("certified")).ToContainTextAsync("complete and accurate");
         await page.SaveScreenshotAsync("certification-day.png");
 
-        await page.GotoInteractiveAsync("/certification");
+        await page.GotoAsync("/certification");
         await Assertions.Expect(page.GetByTestId("certified-days").GetByTestId($"day-{day:yyyy-MM-dd}")).ToContainTextAsync($"Certified by {officer}");
         await Assertions.Expect(page.GetByTestId("open-days").GetByTestId($"day-{day:yyyy-MM-dd}")).ToHaveCountAsync(0);
         await page.SaveScreenshotAsync("certification-days.png");
 
         // The generated blotter is listed for download with its hash.
-        await page.GotoInteractiveAsync("/blotters");
+        await page.GotoAsync("/blotters");
         await Assertions.Expect(page.GetByTestId($"blotter-{day:yyyy-MM-dd}")).ToContainTextAsync("Download CSV");
         await page.SaveScreenshotAsync("trade-blotters.png");
 

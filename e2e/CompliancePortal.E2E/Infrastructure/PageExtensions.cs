@@ -4,17 +4,6 @@ namespace CompliancePortal.E2E.Infrastructure;
 
 public static class PageExtensions
 {
-    /// <summary>
-    /// Opens a portal page and waits until its Blazor circuit is connected: the layout marks
-    /// itself data-interactive="true" on its first interactive render. Before that the page is
-    /// pre-rendered HTML and a click on it is silently lost.
-    /// </summary>
-    public static async Task GotoInteractiveAsync(this IPage page, string path)
-    {
-        await page.GotoAsync(path);
-        await page.Locator("[data-interactive=true]").WaitForAsync();
-    }
-
     /// <summary>Full-page PNG under docs/screenshots/ of the repository, committed as the UI's picture.</summary>
     public static async Task SaveScreenshotAsync(this IPage page, string name)
     {

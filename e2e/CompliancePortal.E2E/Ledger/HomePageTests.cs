@@ -31,7 +31,7 @@ public sealed class HomePageTests(BrowserFixture browser)
         // The portal is shared with the suite's other tests (and sign-ins are ledger entries too):
         // expect the head this test made, not a count others could move.
         Assert.Equal(receipts[0] + 1, receipts[1]);
-        await page.GotoInteractiveAsync("/");
+        await page.GotoAsync("/");
 
         await Assertions.Expect(page.GetByTestId("head-seq")).ToHaveTextAsync($"Entries: {receipts[1]}");
         await Assertions.Expect(page.GetByText("CompliancePortal").First).ToBeVisibleAsync();

@@ -24,7 +24,7 @@ public sealed class LiveFeedPageTests(BrowserFixture browser)
         var key = await browser.Portal.CreateKeyAsync("e2e-feed", [.. LogTypes.All]);
         await PostAsync(key, RecentHourOfDemoEvents(240));
 
-        await page.GotoInteractiveAsync("/feed");
+        await page.GotoAsync("/feed");
         var rows = page.GetByTestId("feed-row");
         await Assertions.Expect(rows.First).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Live trade feed" })).ToBeVisibleAsync();
@@ -45,7 +45,7 @@ public sealed class LiveFeedPageTests(BrowserFixture browser)
         await Assertions.Expect(newest.Locator("[data-field=slippage_pct]")).ToHaveTextAsync("0.24 %");
         await page.SaveScreenshotAsync("live-feed.png");
 
-        await page.GotoInteractiveAsync("/dashboard");
+        await page.GotoAsync("/dashboard");
         await Assertions.Expect(page.GetByTestId("latency-summary")).ToContainTextAsync("p50");
         // The shared portal may hold alerts of other tests by now: the panel is there either way (AlertsPageTests checks its rows).
         await Assertions.Expect(page.GetByTestId("panel-alerts")).ToContainTextAsync("Recent alerts");
@@ -85,7 +85,7 @@ public sealed class LiveFeedPageTests(BrowserFixture browser)
         var page = await browser.NewPageAsync();
         await browser.SignInAsync(page, UserRoles.Employee);
 
-        await page.GotoInteractiveAsync("/feed");
+        await page.GotoAsync("/feed");
 
         await Assertions.Expect(page.GetByTestId("access-denied")).ToBeVisibleAsync();
         Assert.Equal(0, await page.GetByTestId("feed-table").CountAsync());

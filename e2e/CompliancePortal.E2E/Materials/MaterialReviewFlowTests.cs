@@ -1,7 +1,11 @@
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using CompliancePortal.Core.Accounts;
+using CompliancePortal.Core.Audit;
+using CompliancePortal.Core.Materials;
 using CompliancePortal.E2E.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace CompliancePortal.E2E.Materials;
@@ -22,7 +26,7 @@ public sealed partial class MaterialReviewFlowTests(BrowserFixture browser)
         var author = await browser.NewPageAsync();
         var errors = author.CollectErrors();
         await browser.SignInAsync(author, UserRoles.Employee);
-        await author.GotoInteractiveAsync("/materials/new");
+        await author.GotoAsync("/materials/new");
         await author.GetByLabel("Title").FillAsync(title);
         await author.GetByTestId("mm-audience").ClickAsync();
         await author.GetByRole(AriaRole.Option, new() { Name = "Existing clients" }).ClickAsync();
@@ -37,10 +41,9 @@ public sealed partial class MaterialReviewFlowTests(BrowserFixture browser)
         // The officer finds it waiting, reads it and approves with comments.
         var officer = await browser.NewPageAsync();
         await browser.SignInAsync(officer, UserRoles.ComplianceOfficer);
-        await officer.GotoInteractiveAsync("/materials");
+        await officer.GotoAsync("/materials");
         await officer.GetByTestId("mm-pending").GetByRole(AriaRole.Link, new() { Name = $"MM-{id}" }).ClickAsync();
         await officer.WaitForURLAsync($"**/materials/{id}");
-        await officer.Locator("[data-interactive=true]").WaitForAsync();
         var download = await officer.RunAndWaitForDownloadAsync(() => officer.GetByTestId("mm-download").ClickAsync());
         Assert.Equal("brochure.pdf", download.SuggestedFilename);
         Assert.Equal(pdf, await File.ReadAllBytesAsync(await download.PathAsync()));
@@ -58,11 +61,34 @@ public sealed partial class MaterialReviewFlowTests(BrowserFixture browser)
         await Assertions.Expect(author.GetByTestId("mm-decision")).ToContainTextAsync("performance shown net of fees");
 
         // Everyone who may use it finds it in the approved list.
-        await author.GotoInteractiveAsync("/materials");
+        await author.GotoAsync("/materials");
         var row = author.GetByTestId("mm-approved").Locator("tr", new() { HasText = title });
         await Assertions.Expect(row).ToContainTextAsync("Existing clients");
         await Assertions.Expect(row.GetByTestId("mm-status")).ToHaveTextAsync("approved");
         await author.SaveScreenshotAsync("materials-approved.png");
         Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task NewVersion_TypedAndChosenTheMomentThePageOpens_IsStoredAsTyped()
+    {
+        var service = browser.Portal.Services.GetRequiredService<MarketingMaterialService>();
+        var author = await browser.NewPageAsync();
+        var owner = await browser.SignInAsync(author, UserRoles.Employee);
+        var first = Encoding.ASCII.GetBytes("%PDF-1.4\n% fact sheet, November\n%%EOF\n");
+        var material = (await service.SubmitAsync(new Actor(owner), new MaterialUpload("Fact sheet", "Existing clients", "v1.pdf", new MemoryStream(first)))).Value!;
+        var title = "Fact sheet, December " + Random.Shared.Next(1000, 9999);
+        var second = Encoding.ASCII.GetBytes($"%PDF-1.4\n% {title}\n%%EOF\n");
+
+        await author.GotoAsync($"/materials/{material.Id}");
+        await author.GetByLabel("Title").FillAsync(title);
+        await author.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "v2.pdf", MimeType = "application/pdf", Buffer = second });
+        await author.GetByTestId("mm-submit").ClickAsync();
+
+        await Assertions.Expect(author.GetByTestId("mm-versions").Locator("tbody tr")).ToHaveCountAsync(2);
+        var detail = await service.FindAsync(material.Id, new MaterialViewer(owner, IsOfficer: false, IsAuditor: false));
+        var version = Assert.Single(detail!.Versions, v => v.Version == 2);
+        Assert.Equal((2, title, "v2.pdf", Convert.ToHexStringLower(SHA256.HashData(second))),
+            (detail.Material.CurrentVersion, version.Title, version.FileName, version.Sha256));
     }
 }

@@ -62,7 +62,7 @@ public sealed class CompliancePackagePageTests(BrowserFixture browser) : IAsyncL
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(auditor);
 
-        await page.GotoInteractiveAsync("/packages");
+        await page.GotoAsync("/packages");
         await Assertions.Expect(page.GetByTestId("granted-period")).ToContainTextAsync($"{today.AddDays(-7):yyyy-MM-dd}..{today:yyyy-MM-dd}");
         await page.GetByTestId("package-request").ClickAsync();
 

@@ -19,7 +19,7 @@ public sealed class ReportsPageTests(BrowserFixture browser)
         await browser.SignInAsync(page, UserRoles.PortfolioManager);
 
         // Opens on the latest business day; today's trades show when today is one, so pick today explicitly.
-        await page.GotoInteractiveAsync("/reports");
+        await page.GotoAsync("/reports");
         await page.GetByLabel("Day (UTC)").FillAsync(DateTime.UtcNow.ToString("yyyy-MM-dd"));
         await page.GetByTestId("summary-show").ClickAsync();
         var row = page.GetByTestId("summary-table").Locator("tr", new() { HasText = asset });

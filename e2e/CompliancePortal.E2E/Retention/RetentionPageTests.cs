@@ -12,7 +12,7 @@ public sealed class RetentionPageTests(BrowserFixture browser)
     {
         var officer = await browser.NewPageAsync();
         await browser.SignInAsync(officer, UserRoles.ComplianceOfficer);
-        await officer.GotoInteractiveAsync("/retention");
+        await officer.GotoAsync("/retention");
         var matter = "SEC inquiry " + Random.Shared.Next(1000, 9999);
 
         // Without a reason the hold is refused and nothing is listed.
@@ -31,7 +31,7 @@ public sealed class RetentionPageTests(BrowserFixture browser)
 
         var admin = await browser.NewPageAsync();
         await browser.SignInAsync(admin, UserRoles.Admin);
-        await admin.GotoInteractiveAsync("/retention");
+        await admin.GotoAsync("/retention");
         await Assertions.Expect(admin.GetByTestId("retention-settings")).ToContainTextAsync("COMPLIANCE");
         await Assertions.Expect(admin.GetByTestId("hold-table").Locator("tr", new() { HasText = matter })).ToBeVisibleAsync();
         await Assertions.Expect(admin.GetByTestId("hold-place")).ToHaveCountAsync(0);

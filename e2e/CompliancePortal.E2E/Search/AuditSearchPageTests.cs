@@ -30,7 +30,7 @@ public sealed class AuditSearchPageTests(BrowserFixture browser)
         await checkpoints.CatchUpAsync();
         await checkpoints.CheckpointAsync();
 
-        await page.GotoInteractiveAsync("/search");
+        await page.GotoAsync("/search");
         await page.GetByRole(AriaRole.Button, new() { Name = "Add field filter" }).ClickAsync();
         await page.GetByLabel("Field 1", new() { Exact = true }).FillAsync("asset");
         await page.GetByLabel("Value 1", new() { Exact = true }).FillAsync("QQQ");
@@ -47,7 +47,7 @@ public sealed class AuditSearchPageTests(BrowserFixture browser)
 
         // Reopening the URL shows the same results.
         var url = page.Url;
-        await page.GotoInteractiveAsync(url);
+        await page.GotoAsync(url);
         await Assertions.Expect(rows).ToHaveCountAsync(2);
 
         await rows.Nth(1).GetByRole(AriaRole.Link).ClickAsync();

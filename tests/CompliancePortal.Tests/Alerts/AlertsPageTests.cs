@@ -86,11 +86,11 @@ public sealed class AlertsPageTests(PostgresFixture postgres) : PortalTest(postg
 
         await cut.InvokeAsync(() => cut.FindComponent<MudSelect<string>>().Instance.ValueChanged.InvokeAsync(AlertSeverities.Medium));
 
-        Assert.Equal(["slow_api"], Rules(cut));
+        cut.WaitForAssertion(() => Assert.Equal(["slow_api"], Rules(cut)));
 
         await cut.InvokeAsync(() => cut.FindComponent<MudSelect<string>>().Instance.ValueChanged.InvokeAsync(AlertSeverities.High));
 
-        Assert.Equal("No alerts.", cut.Find("[data-testid=alerts-none]").TextContent.Trim());
+        cut.WaitForAssertion(() => Assert.Equal("No alerts.", cut.Find("[data-testid=alerts-none]").TextContent.Trim()));
     }
 
     [Fact]
@@ -117,7 +117,7 @@ public sealed class AlertsPageTests(PostgresFixture postgres) : PortalTest(postg
 
         await cut.InvokeAsync(() => cut.FindComponent<MudSwitch<bool>>().Instance.ValueChanged.InvokeAsync(false));
 
-        Assert.Equal(["trading_halted", "slow_api"], Rules(cut));   // all alerts, newest first: the circuit breaker came after the slow call
+        cut.WaitForAssertion(() => Assert.Equal(["trading_halted", "slow_api"], Rules(cut)));   // all alerts, newest first: the circuit breaker came after the slow call
         var handling = cut.FindAll("[data-testid=alert-handling]")[0].TextContent.Trim();
         Assert.StartsWith("acknowledged by cco, ", handling);
         Assert.EndsWith(": desk confirmed the halt; limits reset", handling);

@@ -61,24 +61,6 @@ public sealed class BlotterDownloadTests(PostgresFixture postgres) : PortalTest(
         Assert.Equal(1L, await DownloadsRecorded(outside, "outside_granted_period"));
     }
 
-    [Fact]
-    public async Task BlottersPage_ShowsAnAuditorOnlyTheGrantedDays_AndAnOfficerAll()
-    {
-        var earlier = _day.AddDays(-7);
-        await Portal.Services.GetRequiredService<BlotterArchive>().GenerateAsync(earlier, TradeBlotterJob.Actor);
-        using var auditor = await Portal.SignedInClientAsync(await Portal.CreateUserAsync(UserRoles.Auditor, _day, _day));
-        using var officer = await Portal.SignedInClientAsync(await Portal.CreateUserAsync(UserRoles.ComplianceOfficer));
-
-        var auditorPage = await auditor.GetStringAsync("/blotters");
-        var officerPage = await officer.GetStringAsync("/blotters");
-
-        Assert.Contains($"blotter-{_day:yyyy-MM-dd}", auditorPage);
-        Assert.DoesNotContain($"blotter-{earlier:yyyy-MM-dd}", auditorPage);
-        Assert.Contains(_stored.Sha256, auditorPage);
-        Assert.Contains($"blotter-{_day:yyyy-MM-dd}", officerPage);
-        Assert.Contains($"blotter-{earlier:yyyy-MM-dd}", officerPage);
-    }
-
     [Theory]
     [InlineData(UserRoles.Employee)]
     [InlineData(UserRoles.PortfolioManager)]

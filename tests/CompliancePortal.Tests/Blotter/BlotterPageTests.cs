@@ -76,6 +76,7 @@ public sealed class BlotterPageTests(PostgresFixture postgres) : PortalTest(post
 
         var row = Assert.Single(cut.FindAll("[data-testid=blotters] tbody tr"));
         Assert.Equal($"blotter-{Formats.Day(_earlier)}", row.GetAttribute("data-testid"));
+        Assert.Contains((string)(await Db.ScalarAsync($"SELECT \"Sha256\" FROM trade_blotters WHERE \"Day\" = '{Formats.Day(_earlier)}'"))!, row.TextContent);
         Assert.Contains($"{Formats.Day(_earlier)}..{Formats.Day(_earlier)}", cut.Find("[data-testid=granted-period]").TextContent);
     }
 

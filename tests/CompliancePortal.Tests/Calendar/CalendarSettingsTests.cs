@@ -1,4 +1,8 @@
+using Bunit;
 using CompliancePortal.Core.Accounts;
+using CompliancePortal.Core.Calendar;
+using CompliancePortal.Core.Preclearance;
+using CompliancePortal.Preclearance.Pages;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,14 +21,16 @@ public sealed class CalendarSettingsTests(PostgresFixture postgres)
         var clock = new TestClock(new DateTimeOffset(year, 3, 1, 15, 0, 0, TimeSpan.Zero));
         await using var portal = new PortalFactory(await postgres.CreateDatabaseAsync(),
             b => b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(clock)));
-        using var officer = await portal.SignedInClientAsync(await portal.CreateUserAsync(UserRoles.ComplianceOfficer));
+        var officer = await portal.CreateUserAsync(UserRoles.ComplianceOfficer);
+        await using var ctx = PortalPages.NewContext(portal, officer, UserRoles.ComplianceOfficer,
+            typeof(PreclearanceService), typeof(MarketCalendar), typeof(TimeProvider));
 
-        var page = await officer.GetStringAsync("/preclearance/queue");
+        var cut = ctx.Render<Queue>();
 
-        Assert.Contains("data-testid=\"market-holidays\"", page);
-        Assert.Contains($"business days in {year}", page);
-        Assert.Contains(first, page);
-        Assert.Contains(second, page);
+        var holidays = cut.WaitForElement("[data-testid=market-holidays]").TextContent;
+        Assert.Contains($"business days in {year}", holidays);
+        Assert.Contains(first, holidays);
+        Assert.Contains(second, holidays);
     }
 
     [Theory]

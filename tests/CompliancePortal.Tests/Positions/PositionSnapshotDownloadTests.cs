@@ -66,22 +66,11 @@ public sealed class PositionSnapshotDownloadTests(PostgresFixture postgres) : IA
     }
 
     [Fact]
-    public async Task Page_ShowsAnOfficerEverySettledDay_AndAnAuditorOnlyTheGrantedOnes()
+    public async Task Download_OfADayOutsideTheAuditorsPeriod_Is403AndRecorded()
     {
-        using var officer = await _portal.SignedInClientAsync(await _portal.CreateUserAsync(UserRoles.ComplianceOfficer));
+        // What the page lists for each role: PositionSnapshotListTests.
         var auditorName = await _portal.CreateUserAsync(UserRoles.Auditor, Tuesday, Tuesday);
         using var auditor = await _portal.SignedInClientAsync(auditorName);
-
-        var officerPage = await officer.GetStringAsync("/positions");
-        var auditorPage = await auditor.GetStringAsync("/positions");
-
-        Assert.Contains("positions-2026-11-25", officerPage);
-        Assert.Contains(_snapshot.Sha256, officerPage);
-        Assert.Contains("positions-2026-11-24", officerPage);
-        Assert.Contains("No book submitted", officerPage);
-        Assert.Contains("positions-2026-11-24", auditorPage);
-        Assert.DoesNotContain("positions-2026-11-25", auditorPage);
-        Assert.DoesNotContain(_snapshot.Sha256, auditorPage);
 
         var refused = await auditor.GetAsync(PositionsEndpoints.DownloadPath(Wednesday));
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);

@@ -119,14 +119,14 @@ public sealed class ReportsComponentsTests(PostgresFixture postgres) : PortalTes
         Assert.Equal($"/events/{seq.TextContent.Trim()}", seq.QuerySelector("a")!.GetAttribute("href"));
 
         await cut.InvokeAsync(() => cut.FindComponent<MudSwitch<bool>>().Instance.ValueChanged.InvokeAsync(true));
-        Assert.Equal(["limit_exceeded", "risk_check_passed", "circuit_breaker_triggered"], Events());
+        cut.WaitForAssertion(() => Assert.Equal(["limit_exceeded", "risk_check_passed", "circuit_breaker_triggered"], Events()));
 
         await cut.InvokeAsync(() => cut.FindComponent<MudSelect<int>>().Instance.ValueChanged.InvokeAsync(90));
-        Assert.Equal(["limit_exceeded", "risk_check_passed", "circuit_breaker_triggered", "limit_exceeded"], Events());
+        cut.WaitForAssertion(() => Assert.Equal(["limit_exceeded", "risk_check_passed", "circuit_breaker_triggered", "limit_exceeded"], Events()));
 
         _clock.Now = new DateTimeOffset(2027, 6, 1, 0, 0, 0, TimeSpan.Zero);
         await cut.InvokeAsync(() => cut.FindComponent<MudSelect<int>>().Instance.ValueChanged.InvokeAsync(7));
-        Assert.Equal("No risk events in this period.", cut.Find("[data-testid=risk-table] tbody tr").TextContent.Trim());
+        cut.WaitForAssertion(() => Assert.Equal("No risk events in this period.", cut.Find("[data-testid=risk-table] tbody tr").TextContent.Trim()));
     }
 
     [Fact]
