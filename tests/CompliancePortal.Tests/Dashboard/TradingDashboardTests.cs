@@ -108,7 +108,7 @@ public sealed class TradingDashboardTests(PostgresFixture postgres) : PortalTest
         Assert.Equal(["slow_api", "trading_halted"], rows.Select(r => r.QuerySelectorAll("td")[1].TextContent.Trim()));
         Assert.Equal(["medium", "critical"], rows.Select(r => r.QuerySelector("[data-testid=alert-severity]")!.TextContent.Trim()));
         Assert.All(rows, r => Assert.Equal("open", r.QuerySelectorAll("td")[4].TextContent.Trim()));
-        Assert.Equal("2 open", cut.Find("[data-testid=alerts-open-count]").TextContent.Trim());
+        cut.WaitForAssertion(() => Assert.Equal("2 open", cut.Find("[data-testid=alerts-open-count]").TextContent.Trim()));   // counted apart from the rows
         forPm.WaitForAssertion(() => Assert.Equal(2, forPm.FindAll("[data-testid=alerts-recent] tr").Count));
         Assert.Empty(forPm.FindAll("[data-testid=alerts-open-count]"));
 
@@ -118,7 +118,7 @@ public sealed class TradingDashboardTests(PostgresFixture postgres) : PortalTest
         service.NotifyChanged();
 
         cut.WaitForAssertion(() => Assert.Equal("1 open", cut.Find("[data-testid=alerts-open-count]").TextContent.Trim()));
-        Assert.Equal("acknowledged", cut.FindAll("[data-testid=alerts-recent] tr")[1].QuerySelectorAll("td")[4].TextContent.Trim());
+        cut.WaitForAssertion(() => Assert.Equal("acknowledged", cut.FindAll("[data-testid=alerts-recent] tr")[1].QuerySelectorAll("td")[4].TextContent.Trim()));
 
         var one = officer.Render<RecentAlertsPanel>(p => p.Add(x => x.Count, 1));
         one.WaitForAssertion(() => Assert.Equal("slow_api", Assert.Single(one.FindAll("[data-testid=alerts-recent] tr")).QuerySelectorAll("td")[1].TextContent.Trim()));
