@@ -40,14 +40,14 @@ public sealed partial class AuditSearch(NpgsqlDataSource db, UserActionLog log)
         {
             var counting = new AuditSql(reader, query);
             await using var count = counting.Command(connection,
-                $"SELECT count(*) FROM (SELECT 1 FROM {counting.Rows} LIMIT {AuditQuery.CountCap + 1}) AS capped");
+                $"SELECT count(*) FROM (SELECT 1 FROM audit_log WHERE {counting.Where} LIMIT {AuditQuery.CountCap + 1}) AS capped");
             total = (long)(await count.ExecuteScalarAsync(ct))!;
         }
 
         var sql = new AuditSql(reader, query);
         if (after is { } cursor) sql.After(cursor, query.OldestFirst);
         await using var cmd = sql.Command(connection,
-            $"SELECT {AuditSql.Columns} FROM {sql.Rows} ORDER BY {AuditSql.OrderBy(query.OldestFirst)} LIMIT {AuditQuery.PageSize + 1}");
+            $"SELECT {AuditSql.Columns} FROM audit_log WHERE {sql.Where} ORDER BY {AuditSql.OrderBy(query.OldestFirst)} LIMIT {AuditQuery.PageSize + 1}");
         var rows = new List<AuditRow>(AuditQuery.PageSize + 1);
         await using (var r = await cmd.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct)) rows.Add(ReadRow(r));
@@ -72,7 +72,7 @@ public sealed partial class AuditSearch(NpgsqlDataSource db, UserActionLog log)
         await using var connection = await db.OpenConnectionAsync(ct);
         var sql = new AuditSql(reader, query);
         await using var cmd = sql.Command(connection,
-            $"SELECT {AuditSql.Columns} FROM {sql.Rows} ORDER BY {AuditSql.OrderBy(query.OldestFirst)}");
+            $"SELECT {AuditSql.Columns} FROM audit_log WHERE {sql.Where} ORDER BY {AuditSql.OrderBy(query.OldestFirst)}");
         await using var r = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
         while (await r.ReadAsync(ct)) yield return ReadRow(r);
     }

@@ -3,16 +3,14 @@ using Npgsql;
 namespace CompliancePortal.Core.Search;
 
 /// <summary>
-/// Turns a query and its reader's window into the rows it selects (<see cref="Rows"/>) with
-/// positional parameters. Every value the user typed, field names included, is a parameter: no
-/// user text is ever SQL.
+/// Turns a query and its reader's window into one WHERE clause with positional parameters. Every
+/// value the user typed, field names included, is a parameter: no user text is ever SQL.
 /// </summary>
 internal sealed class AuditSql
 {
     /// <summary>
-    /// An entry's full-text vector: the event name and every string value of its data (not keys,
-    /// not numbers), 'simple' configuration (tickers, ids and names match exactly, no stemming).
-    /// The indexer stores exactly this in audit_fts (017_full_text_behind_the_ledger.sql).
+    /// Exactly the expression of the full-text GIN index (001_ledger.sql, audit_log_fts_idx):
+    /// written any other way, PostgreSQL would not use the index.
     /// </summary>
     public const string FullTextVector =
         "(to_tsvector('simple'::regconfig, event::text) || jsonb_to_tsvector('simple'::regconfig, event_data, '[\"string\"]'::jsonb))";
@@ -21,7 +19,6 @@ internal sealed class AuditSql
         "seq, \"timestamp\", created_at, log_type, event, user_id, source, event_data::text, current_hash";
 
     private readonly List<string> _conditions = [];
-    private string? _textQuery;   // the parameter holding the full-text query, when there is one
 
     public List<NpgsqlParameter> Parameters { get; } = [];
 
@@ -43,37 +40,14 @@ internal sealed class AuditSql
             _conditions.Add($"event_data ? {name} AND event_data ->> {name} = {Add(f.Value)}");
         }
         if (query.Text is { } text && text.Trim().Length > 0)
-            _textQuery = $"websearch_to_tsquery('simple'::regconfig, {Add(SearchText.Clip(text, AuditQuery.MaxTextLength))})";
+            _conditions.Add($"{FullTextVector} @@ websearch_to_tsquery('simple'::regconfig, {Add(SearchText.Clip(text, AuditQuery.MaxTextLength))})");
     }
 
     /// <summary>Adds a condition on the page's position (keyset paging: no OFFSET).</summary>
     public void After(AuditCursor cursor, bool oldestFirst) =>
         _conditions.Add($"(\"timestamp\", seq) {(oldestFirst ? ">" : "<")} ({Add(cursor.Timestamp)}, {Add(cursor.Seq)})");
 
-    /// <summary>Leaves one entry out (an entry's related entries are the others).</summary>
-    public void Except(long seq) => _conditions.Add($"seq <> {Add(seq)}");
-
-    /// <summary>
-    /// What goes after FROM: the ledger's rows that match, as a relation named audit_log. With
-    /// full text, the entries up to the indexer's watermark are found through audit_fts and the
-    /// ones above it by computing their vector, in one statement (one snapshot: the watermark and
-    /// the index rows it covers agree), so an entry is found as soon as it is committed, and once.
-    /// </summary>
-    public string Rows
-    {
-        get
-        {
-            var where = _conditions.Count == 0 ? "true" : string.Join("\n  AND ", _conditions);
-            if (_textQuery is null) return $"audit_log WHERE {where}";
-            return $"""
-                (SELECT * FROM audit_log WHERE {where}
-                   AND (seq, created_at) IN (SELECT seq, created_at FROM audit_fts WHERE vector @@ {_textQuery})
-                 UNION ALL
-                 SELECT * FROM audit_log WHERE {where}
-                   AND seq > (SELECT watermark FROM fts_state) AND {FullTextVector} @@ {_textQuery}) AS audit_log
-                """;
-        }
-    }
+    public string Where => _conditions.Count == 0 ? "true" : string.Join("\n  AND ", _conditions);
 
     public static string OrderBy(bool oldestFirst) =>
         oldestFirst ? "\"timestamp\", seq" : "\"timestamp\" DESC, seq DESC";

@@ -86,9 +86,9 @@ public sealed partial class AuditSearch
         {
             // One keyed query per link so each uses its own partial index (trade_id, request_id).
             var sql = new AuditSql(reader, new AuditQuery { Fields = [link], OldestFirst = true });
-            sql.Except(row.Seq);
+            sql.Parameters.Add(new NpgsqlParameter<long> { TypedValue = row.Seq });
             await using var cmd = sql.Command(connection,
-                $"SELECT {AuditSql.Columns} FROM {sql.Rows} ORDER BY {AuditSql.OrderBy(true)} LIMIT {MaxRelated}");
+                $"SELECT {AuditSql.Columns} FROM audit_log WHERE {sql.Where} AND seq <> ${sql.Parameters.Count} ORDER BY {AuditSql.OrderBy(true)} LIMIT {MaxRelated}");
             await using var r = await cmd.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
             {

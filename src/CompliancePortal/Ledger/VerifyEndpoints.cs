@@ -2,7 +2,6 @@ using CompliancePortal.Accounts;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Ledger;
-using CompliancePortal.Core.Search;
 using CompliancePortal.Ingest;
 using Npgsql;
 
@@ -30,13 +29,13 @@ public static class VerifyEndpoints
             return Results.Ok(await LedgerVerifier.VerifyAsync(db, http.RequestAborted));
         }).AllowAnonymous();
 
-        app.MapGet("/healthz", async (NpgsqlDataSource db, LedgerWriter writer, FullTextIndexer index, CancellationToken ct) =>
+        app.MapGet("/healthz", async (NpgsqlDataSource db, LedgerWriter writer, CancellationToken ct) =>
         {
             try
             {
                 await using var connection = await db.OpenConnectionAsync(ct);
                 var head = await LedgerVerifier.ReadHeadAsync(connection, ct);
-                return Results.Ok(new { status = "ok", ledger_head = head, queued_events = writer.QueuedEvents, index_lag = index.Lag, index_watermark = index.Watermark });
+                return Results.Ok(new { status = "ok", ledger_head = head, queued_events = writer.QueuedEvents });
             }
             catch (NpgsqlException ex)
             {
