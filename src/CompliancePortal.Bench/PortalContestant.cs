@@ -117,16 +117,17 @@ public static class PortalContestant
         };
     }
 
-    /// <summary>Posts one batch until it is acknowledged; a 503 (queue full) is retried as a real client would.</summary>
+    /// <summary>Posts one batch until it is acknowledged; a 503 (queue full) is retried as a real client would, for up to five minutes.</summary>
     private static async Task PostAsync(HttpClient http, byte[] body, int count, CancellationToken ct)
     {
-        for (var attempt = 1; ; attempt++)
+        var deadline = Stopwatch.StartNew();
+        while (true)
         {
             using var content = new ByteArrayContent(body);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
             using var response = await http.PostAsync("/api/v1/events", content, ct);
             var answer = await response.Content.ReadAsByteArrayAsync(ct);
-            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < 100)
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && deadline.Elapsed < TimeSpan.FromMinutes(5))
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(20), ct);
                 continue;

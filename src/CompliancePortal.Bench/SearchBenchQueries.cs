@@ -30,6 +30,7 @@ internal static class SearchBenchQueries
             var sinceYear = new DateTimeOffset(data.Last.UtcDateTime.Date.AddDays(-365), TimeSpan.Zero);
             var day = new DateTimeOffset(data.BlotterDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
             string Date(DateTimeOffset d) => Formats.Day(d);
+            var rare = await RareTermAsync(app);
 
             var timings = new List<QueryTiming>
             {
@@ -39,6 +40,12 @@ internal static class SearchBenchQueries
                 await MeasureAsync("fulltext_spy_assignment", options.Runs,
                     () => PageAsync(search, reader, new AuditQuery { Text = "SPY assignment" }),
                     () => SeedAsync(seed, "SELECT * FROM audit_log WHERE to_tsvector('english', event_data::text) @@ to_tsquery('SPY & assignment');")),
+                await MeasureAsync("fulltext_common_term", options.Runs,
+                    () => PageAsync(search, reader, new AuditQuery { Text = "QQQ" }),
+                    () => SeedAsync(seed, "SELECT * FROM audit_log WHERE to_tsvector('english', event_data::text) @@ to_tsquery('QQQ') ORDER BY timestamp DESC LIMIT 50;")),
+                await MeasureAsync("fulltext_rare_term", options.Runs,
+                    () => PageAsync(search, reader, new AuditQuery { Text = rare }),
+                    () => SeedAsync(seed, $"SELECT * FROM audit_log WHERE to_tsvector('english', event_data::text) @@ plainto_tsquery('{rare}') ORDER BY timestamp DESC LIMIT 50;")),
                 await MeasureAsync("circuit_breakers", options.Runs,
                     () => PageAsync(search, reader, new AuditQuery { Event = "circuit_breaker_triggered" }),
                     () => SeedAsync(seed, "SELECT * FROM audit_log WHERE event = 'circuit_breaker_triggered' ORDER BY timestamp DESC;")),
@@ -90,6 +97,14 @@ internal static class SearchBenchQueries
         await SearchBenchData.ExecuteAsync(owner, "SET search_path = seed;" + SeedBaseline.Indexes);
         await SearchBenchData.ExecuteAsync(owner, "VACUUM (ANALYZE) seed.audit_log");
         output.WriteLine($"seed schema copied and indexed in {watch.Elapsed.TotalSeconds:F1} s");
+    }
+
+    /// <summary>A trade id from the middle of the ledger: one entry holds it.</summary>
+    private static async Task<string> RareTermAsync(NpgsqlDataSource db)
+    {
+        await using var cmd = db.CreateCommand(
+            "SELECT event_data->>'trade_id' FROM audit_log WHERE seq >= (SELECT seq / 2 FROM ledger_head) AND event_data ? 'trade_id' ORDER BY seq LIMIT 1");
+        return (string)(await cmd.ExecuteScalarAsync())!;
     }
 
     private static async Task<long> PageAsync(AuditSearch search, RecordReader reader, AuditQuery query) =>

@@ -18,7 +18,7 @@ public sealed class SearchBenchmarkTests(PostgresFixture postgres)
         using var json = JsonDocument.Parse(last);
         Assert.Equal(3000, json.RootElement.GetProperty("events").GetInt32());
         var queries = json.RootElement.GetProperty("queries");
-        Assert.Equal(["trades_asset_date_range", "fulltext_spy_assignment", "circuit_breakers", "premium_since_date", "trade_blotter_day"],
+        Assert.Equal(["trades_asset_date_range", "fulltext_spy_assignment", "fulltext_common_term", "fulltext_rare_term", "circuit_breakers", "premium_since_date", "trade_blotter_day"],
             queries.EnumerateObject().Select(q => q.Name));
         foreach (var q in queries.EnumerateObject())
             foreach (var key in new[] { "p50_ms", "p95_ms", "seed_p95_ms" })
