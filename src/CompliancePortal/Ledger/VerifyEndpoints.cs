@@ -29,18 +29,38 @@ public static class VerifyEndpoints
             return Results.Ok(await LedgerVerifier.VerifyAsync(db, http.RequestAborted));
         }).AllowAnonymous();
 
-        app.MapGet("/healthz", async (NpgsqlDataSource db, LedgerWriter writer, CancellationToken ct) =>
+        // Probes get ok or unavailable; the chain head, the queue and the database's own error
+        // text (host, role, reason) are for a signed-in Admin or an API key.
+        app.MapGet("/healthz", async (HttpContext http, ApiKeyStore keys, NpgsqlDataSource db, LedgerWriter writer, CancellationToken ct) =>
         {
             try
             {
                 await using var connection = await db.OpenConnectionAsync(ct);
                 var head = await LedgerVerifier.ReadHeadAsync(connection, ct);
-                return Results.Ok(new { status = "ok", ledger_head = head, queued_events = writer.QueuedEvents });
+                return Results.Ok(await MaySeeHealthDetailAsync(http, keys)
+                    ? new { status = "ok", ledger_head = head, queued_events = writer.QueuedEvents }
+                    : (object)new { status = "ok" });
             }
             catch (NpgsqlException ex)
             {
-                return Results.Json(new { status = "unavailable", error = ex.Message }, statusCode: 503);
+                return Results.Json(await MaySeeHealthDetailAsync(http, keys)
+                    ? new { status = "unavailable", error = ex.Message }
+                    : (object)new { status = "unavailable" }, statusCode: 503);
             }
         }).AllowAnonymous();
+    }
+
+    private static async Task<bool> MaySeeHealthDetailAsync(HttpContext http, ApiKeyStore keys)
+    {
+        if (http.User.Identity?.IsAuthenticated == true && Policies.Allows(http.User, Policies.Admins)) return true;
+        if (!http.Request.Headers.ContainsKey(ApiKeyAuthentication.Header)) return false;
+        try
+        {
+            return (await ApiKeyAuthentication.AuthenticateAsync(http, keys)).Key is not null;
+        }
+        catch (NpgsqlException)
+        {
+            return false;   // the keys are in the database: without it no key can be checked
+        }
     }
 }

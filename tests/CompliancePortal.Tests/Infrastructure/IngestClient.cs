@@ -33,6 +33,15 @@ public static class IngestClient
         return await client.SendAsync(request);
     }
 
+    /// <summary>GET /healthz with an API key: the detail (chain head, queue) is for keys and Admins.</summary>
+    public static async Task<JsonElement> HealthAsync(this HttpClient client, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/healthz");
+        request.Headers.Add("X-Api-Key", key);
+        using var response = await client.SendAsync(request);
+        return await response.JsonAsync();
+    }
+
     public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response)
     {
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());

@@ -192,13 +192,49 @@ public sealed class IngestApiTests(PostgresFixture postgres) : PortalTest(postgr
     }
 
     [Fact]
-    public async Task Healthz_ReportsTheChainHead()
+    public async Task Healthz_ReportsTheChainHeadToAKey_AndOnlyOkToAnyone()
     {
         await Client.PostJsonAsync(SeedTrade, Key);
 
-        var health = await (await Client.GetAsync("/healthz")).JsonAsync();
+        var health = await Client.HealthAsync(Key);
+        var anonymous = await Client.GetAsync("/healthz");
 
         Assert.Equal("ok", health.GetProperty("status").GetString());
         Assert.Equal(1, health.GetProperty("ledger_head").GetProperty("seq").GetInt64());
+        Assert.Equal(HttpStatusCode.OK, anonymous.StatusCode);
+        Assert.Equal("""{"status":"ok"}""", await anonymous.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Healthz_WithTheDatabaseUnavailable_Says503_AndItsErrorOnlyToAnAdmin()
+    {
+        using var admin = await Portal.SignedInClientAsync(await Portal.CreateUserAsync(Core.Accounts.UserRoles.Admin));
+        using var employee = await Portal.SignedInClientAsync(await Portal.CreateUserAsync(Core.Accounts.UserRoles.Employee));
+        // Connected to another database: once this one refuses connections, nobody can connect to it.
+        async Task OnClusterAsync(string sql)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(Db.Admin) { Database = "postgres" }.ConnectionString);
+            await connection.OpenAsync();
+            await using var cmd = new Npgsql.NpgsqlCommand(sql, connection);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        await OnClusterAsync($"ALTER DATABASE \"{Db.Name}\" ALLOW_CONNECTIONS false");
+        await OnClusterAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{Db.Name}'");
+        try
+        {
+            var anonymous = await Client.GetAsync("/healthz");
+            var asEmployee = await employee.GetAsync("/healthz");
+            var asAdmin = await admin.GetAsync("/healthz");
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, anonymous.StatusCode);
+            Assert.Equal("""{"status":"unavailable"}""", await anonymous.Content.ReadAsStringAsync());
+            Assert.Equal("""{"status":"unavailable"}""", await asEmployee.Content.ReadAsStringAsync());
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, asAdmin.StatusCode);
+            Assert.Contains("not currently accepting connections", (await asAdmin.JsonAsync()).GetProperty("error").GetString());
+        }
+        finally
+        {
+            await OnClusterAsync($"ALTER DATABASE \"{Db.Name}\" ALLOW_CONNECTIONS true");
+        }
     }
 }

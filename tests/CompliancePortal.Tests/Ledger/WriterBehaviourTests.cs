@@ -22,7 +22,7 @@ public sealed class WriterBehaviourTests(PostgresFixture postgres)
         await using var head = await HeadLock.TakeAsync(db);
 
         var waiting = client.PostNdJsonAsync(Enumerable.Range(1, 10).Select(i => IngestClient.Trade(i)), key);
-        await WaitUntilAsync(async () => (await (await client.GetAsync("/healthz")).JsonAsync()).GetProperty("queued_events").GetInt64() == 10);
+        await WaitUntilAsync(async () => (await client.HealthAsync(key)).GetProperty("queued_events").GetInt64() == 10);
         var refused = await client.PostJsonAsync(IngestClient.Trade(11), key);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
@@ -51,7 +51,7 @@ public sealed class WriterBehaviourTests(PostgresFixture postgres)
         var first = client.PostNdJsonAsync([IngestClient.Trade(2, eventId: "ord-2"), IngestClient.Trade(3)], key);
         var repeat = client.PostNdJsonAsync([IngestClient.Trade(4, eventId: "ord-4"), IngestClient.Trade(1, eventId: "ord-1")], key);
         var last = client.PostJsonAsync(IngestClient.Trade(5, eventId: "ord-5"), key);
-        await WaitUntilAsync(async () => (await (await client.GetAsync("/healthz")).JsonAsync()).GetProperty("queued_events").GetInt64() == 5);
+        await WaitUntilAsync(async () => (await client.HealthAsync(key)).GetProperty("queued_events").GetInt64() == 5);
         await head.ReleaseAsync();
 
         var responses = await Task.WhenAll(first, repeat, last);
@@ -92,10 +92,10 @@ public sealed class WriterBehaviourTests(PostgresFixture postgres)
             await refuse.ExecuteNonQueryAsync();
         await using var head = await HeadLock.TakeAsync(db);
         var refused = client.PostJsonAsync(IngestClient.Trade(666), key);
-        await WaitUntilAsync(async () => (await (await client.GetAsync("/healthz")).JsonAsync()).GetProperty("queued_events").GetInt64() == 1);
+        await WaitUntilAsync(async () => (await client.HealthAsync(key)).GetProperty("queued_events").GetInt64() == 1);
         await Task.Delay(200);  // the writer has taken it as a batch of its own
         var behind = client.PostNdJsonAsync([IngestClient.Trade(2), IngestClient.Trade(3)], key);
-        await WaitUntilAsync(async () => (await (await client.GetAsync("/healthz")).JsonAsync()).GetProperty("queued_events").GetInt64() == 3);
+        await WaitUntilAsync(async () => (await client.HealthAsync(key)).GetProperty("queued_events").GetInt64() == 3);
         await Task.Delay(200);
         await head.ReleaseAsync();
 
