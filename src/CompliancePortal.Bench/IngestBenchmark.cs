@@ -178,8 +178,8 @@ public static class IngestBenchmark
         if (without == Ablation.None) return;
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await using var list = dataSource.CreateCommand(
-            "SELECT string_agg(quote_ident(indexname), ', ') FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'audit_log' " +
-            "AND indexname <> 'audit_log_pkey' AND ($1 OR indexname = 'audit_log_fts_idx')");
+            "SELECT string_agg(quote_ident(indexname), ', ') FROM pg_indexes WHERE schemaname = 'public' AND tablename IN ('audit_log', 'audit_fts') " +
+            "AND indexname NOT IN ('audit_log_pkey', 'audit_fts_pkey') AND ($1 OR indexname = 'audit_fts_vector_idx')");
         list.Parameters.Add(new() { Value = without == Ablation.Indexes });
         var names = await list.ExecuteScalarAsync(ct) as string ?? throw new InvalidOperationException("the ledger has no index to drop");
         await using var drop = dataSource.CreateCommand($"DROP INDEX {names}");

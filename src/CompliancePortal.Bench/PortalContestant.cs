@@ -5,6 +5,7 @@ using System.Text.Json;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Database;
 using CompliancePortal.Core.Ledger;
+using Npgsql;
 
 namespace CompliancePortal.Bench;
 
@@ -57,7 +58,15 @@ public static class PortalContestant
                 if (compiled < IngestBenchmarkOptions.QuietJitMethods) break;
             }
             var measured = await PostAllAsync(address, key, BenchEvents.NdJsonBatches(events, options.Batch), options.Clients, meter, ct);
+            var lastAck = Stopwatch.StartNew();
             var (checkpointMs, probes) = await CheckpointMillisecondsAsync(app.Services, address, key, ct);
+            // The full-text index follows the ledger: the portal runs until its indexer has every entry.
+            await using (var connection = new NpgsqlConnection(database.App))
+            {
+                await connection.OpenAsync(ct);
+                if (await LedgerChecks.WaitForIndexerAsync(connection, TimeSpan.FromMinutes(5), ct) is { } behind) throw new InvalidOperationException(behind);
+            }
+            output.WriteLine($"full-text index: level with the ledger {lastAck.Elapsed.TotalSeconds:F1} s after the last acknowledgement");
             return (measured, warmed + probes, checkpointMs);
         }
         finally
@@ -117,7 +126,10 @@ public static class PortalContestant
         };
     }
 
-    /// <summary>Posts one batch until it is acknowledged; a 503 (queue full) is retried as a real client would, for up to five minutes.</summary>
+    /// <summary>
+    /// Posts one batch until it is acknowledged; a 503 (writer queue full, or the full-text index too
+    /// far behind) is retried as a real client would, for up to five minutes.
+    /// </summary>
     private static async Task PostAsync(HttpClient http, byte[] body, int count, CancellationToken ct)
     {
         var deadline = Stopwatch.StartNew();

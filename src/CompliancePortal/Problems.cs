@@ -55,6 +55,16 @@ public static class Problems
             extensions: new Dictionary<string, object?> { ["retry_after_seconds"] = seconds });
     }
 
+    /// <summary>503 while the full-text index is too far behind the ledger: its unindexed part is what every search computes.</summary>
+    public static IResult IndexBehind(HttpContext http, long lag, long limit)
+    {
+        const int seconds = 2;
+        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Problem(statusCode: 503, title: "Service busy",
+            detail: $"The full-text index is {lag} entries behind the ledger (limit Search:MaxUnindexed = {limit}). Nothing was stored; retry after the Retry-After delay.",
+            extensions: new Dictionary<string, object?> { ["retry_after_seconds"] = seconds, ["index_lag"] = lag });
+    }
+
     public static IResult InvalidEvents(IReadOnlyList<IngestError> errors, int status = 400) => Results.Problem(
         statusCode: status,
         title: status == 413 ? "Event too large" : "Invalid events",

@@ -225,11 +225,16 @@ public sealed class RetentionPurger(PortalConnections connections, DailyArchive 
     private static async Task<int> DeleteAsync(NpgsqlConnection connection, DateTimeOffset from, string logType, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            "DELETE FROM audit_log WHERE created_at >= $1 AND created_at < $2 AND log_type = $3", connection);
+            """
+            WITH gone AS (DELETE FROM audit_log WHERE created_at >= $1 AND created_at < $2 AND log_type = $3 RETURNING seq),
+            unindexed AS (DELETE FROM audit_fts WHERE seq IN (SELECT seq FROM gone))
+            SELECT count(*) FROM gone
+            """, connection);
         cmd.Parameters.Add(new() { Value = from });
         cmd.Parameters.Add(new() { Value = from.AddDays(1) });
         cmd.Parameters.Add(new() { Value = logType });
-        return await cmd.ExecuteNonQueryAsync(ct);
+        // The removed entries' full-text rows go with them (audit_fts is derived from the ledger).
+        return (int)(long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)

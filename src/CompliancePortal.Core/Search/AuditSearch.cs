@@ -35,19 +35,18 @@ public sealed partial class AuditSearch(NpgsqlDataSource db, UserActionLog log)
         await log.RecordAsync(reader.Actor, "audit_search", Describe(reader, query, after));
 
         await using var connection = await db.OpenConnectionAsync(ct);
+        var watermark = await ReadWatermarkAsync(connection, query, ct);
         long? total = null;
         if (after is null)
         {
-            var counting = new AuditSql(reader, query);
-            await using var count = counting.Command(connection,
-                $"SELECT count(*) FROM (SELECT 1 FROM audit_log WHERE {counting.Where} LIMIT {AuditQuery.CountCap + 1}) AS capped");
+            var counting = new AuditSql(reader, query, watermark);
+            await using var count = counting.Command(connection, counting.Count(AuditQuery.CountCap + 1));
             total = (long)(await count.ExecuteScalarAsync(ct))!;
         }
 
-        var sql = new AuditSql(reader, query);
+        var sql = new AuditSql(reader, query, watermark);
         if (after is { } cursor) sql.After(cursor, query.OldestFirst);
-        await using var cmd = sql.Command(connection,
-            $"SELECT {AuditSql.Columns} FROM audit_log WHERE {sql.Where} ORDER BY {AuditSql.OrderBy(query.OldestFirst)} LIMIT {AuditQuery.PageSize + 1}");
+        await using var cmd = sql.Command(connection, sql.Select(query.OldestFirst, AuditQuery.PageSize + 1));
         var rows = new List<AuditRow>(AuditQuery.PageSize + 1);
         await using (var r = await cmd.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct)) rows.Add(ReadRow(r));
@@ -70,11 +69,18 @@ public sealed partial class AuditSearch(NpgsqlDataSource db, UserActionLog log)
         query = query.Sanitized();
         await log.RecordAsync(reader.Actor, "search_exported", Describe(reader, query, null));
         await using var connection = await db.OpenConnectionAsync(ct);
-        var sql = new AuditSql(reader, query);
-        await using var cmd = sql.Command(connection,
-            $"SELECT {AuditSql.Columns} FROM audit_log WHERE {sql.Where} ORDER BY {AuditSql.OrderBy(query.OldestFirst)}");
+        var sql = new AuditSql(reader, query, await ReadWatermarkAsync(connection, query, ct));
+        await using var cmd = sql.Command(connection, sql.Select(query.OldestFirst, limit: null));
         await using var r = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
         while (await r.ReadAsync(ct)) yield return ReadRow(r);
+    }
+
+    // Read before the search's statements: the index holds every entry up to it from then on.
+    private static async Task<long> ReadWatermarkAsync(NpgsqlConnection connection, AuditQuery query, CancellationToken ct)
+    {
+        if (!AuditSql.HasText(query)) return 0;
+        await using var cmd = new NpgsqlCommand("SELECT watermark FROM fts_state", connection);
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     internal static AuditRow ReadRow(NpgsqlDataReader r) => new(

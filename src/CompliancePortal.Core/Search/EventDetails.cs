@@ -86,9 +86,8 @@ public sealed partial class AuditSearch
         {
             // One keyed query per link so each uses its own partial index (trade_id, request_id).
             var sql = new AuditSql(reader, new AuditQuery { Fields = [link], OldestFirst = true });
-            sql.Parameters.Add(new NpgsqlParameter<long> { TypedValue = row.Seq });
-            await using var cmd = sql.Command(connection,
-                $"SELECT {AuditSql.Columns} FROM audit_log WHERE {sql.Where} AND seq <> ${sql.Parameters.Count} ORDER BY {AuditSql.OrderBy(true)} LIMIT {MaxRelated}");
+            sql.Except(row.Seq);
+            await using var cmd = sql.Command(connection, sql.Select(oldestFirst: true, MaxRelated));
             await using var r = await cmd.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
             {

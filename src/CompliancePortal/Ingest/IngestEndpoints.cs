@@ -4,6 +4,8 @@ using CompliancePortal.Core;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Ingest;
 using CompliancePortal.Core.Ledger;
+using CompliancePortal.Core.Search;
+using Microsoft.Extensions.Options;
 
 namespace CompliancePortal.Ingest;
 
@@ -35,11 +37,13 @@ public static class IngestEndpoints
         app.MapPost("/api/v1/events", PostEventsAsync).DisableAntiforgery().AllowAnonymous();
     }
 
-    private static async Task<IResult> PostEventsAsync(HttpContext http, ApiKeyStore keys, ILedgerAppend ledger, TimeProvider time)
+    private static async Task<IResult> PostEventsAsync(HttpContext http, ApiKeyStore keys, ILedgerAppend ledger, FullTextIndexer index,
+        IOptions<SearchOptions> search, TimeProvider time)
     {
         var receivedAt = time.GetUtcNow();
         var (key, problem) = await ApiKeyAuthentication.AuthenticateAsync(http, keys);
         if (problem is not null) return problem;
+        if (index.TooFarBehind) return Problems.IndexBehind(http, index.Lag, search.Value.MaxUnindexed);
 
         var format = FormatOf(http.Request.ContentType);
         if (format is null)

@@ -2,6 +2,7 @@ using CompliancePortal.Accounts;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Ledger;
+using CompliancePortal.Core.Search;
 using CompliancePortal.Ingest;
 using Npgsql;
 
@@ -31,14 +32,14 @@ public static class VerifyEndpoints
 
         // Probes get ok or unavailable; the chain head, the queue and the database's own error
         // text (host, role, reason) are for a signed-in Admin or an API key.
-        app.MapGet("/healthz", async (HttpContext http, ApiKeyStore keys, NpgsqlDataSource db, LedgerWriter writer, CancellationToken ct) =>
+        app.MapGet("/healthz", async (HttpContext http, ApiKeyStore keys, NpgsqlDataSource db, LedgerWriter writer, FullTextIndexer index, CancellationToken ct) =>
         {
             try
             {
                 await using var connection = await db.OpenConnectionAsync(ct);
                 var head = await LedgerVerifier.ReadHeadAsync(connection, ct);
                 return Results.Ok(await MaySeeHealthDetailAsync(http, keys)
-                    ? new { status = "ok", ledger_head = head, queued_events = writer.QueuedEvents }
+                    ? new { status = "ok", ledger_head = head, queued_events = writer.QueuedEvents, index_lag = index.Lag, index_watermark = index.Watermark }
                     : (object)new { status = "ok" });
             }
             catch (NpgsqlException ex)

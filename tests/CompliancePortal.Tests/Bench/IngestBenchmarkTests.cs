@@ -53,7 +53,7 @@ public sealed class IngestBenchmarkTests
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.True(exit == 0, output.ToString());
         var dropped = Assert.Single(lines, l => l.StartsWith("ablation: dropped ", StringComparison.Ordinal));
-        Assert.Contains("audit_log_fts_idx", dropped);
+        Assert.Contains("audit_fts_vector_idx", dropped);
         Assert.Contains("audit_log_trade_id_idx", dropped);
         Assert.DoesNotContain("audit_log_pkey", dropped);
         Assert.Contains("full-text check: skipped (ablation run)", lines);

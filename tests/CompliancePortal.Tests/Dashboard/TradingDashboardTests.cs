@@ -5,6 +5,7 @@ using CompliancePortal.Core.Alerts;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Dashboard;
 using CompliancePortal.Core.LiveFeed;
+using CompliancePortal.Core.Search;
 using CompliancePortal.Dashboard.Pages;
 using CompliancePortal.Tests.Alerts;
 using CompliancePortal.Tests.Infrastructure;
@@ -17,7 +18,7 @@ namespace CompliancePortal.Tests.Dashboard;
 [Collection(PostgresCollection.Name)]
 public sealed class TradingDashboardTests(PostgresFixture postgres) : PortalTest(postgres)
 {
-    private static readonly Type[] PageServices = [typeof(TradingMetrics), typeof(LedgerFeed), typeof(IFeedHistory), typeof(TimeProvider), typeof(AlertService)];
+    private static readonly Type[] PageServices = [typeof(TradingMetrics), typeof(LedgerFeed), typeof(IFeedHistory), typeof(TimeProvider), typeof(AlertService), typeof(FullTextIndexer)];
 
     private static string Event(DateTimeOffset at, string logType, string @event, object data) =>
         JsonSerializer.Serialize(new Dictionary<string, object?>(JsonSerializer.Deserialize<Dictionary<string, object?>>(JsonSerializer.Serialize(data))!)
@@ -59,6 +60,7 @@ public sealed class TradingDashboardTests(PostgresFixture postgres) : PortalTest
         Assert.Equal("true", Window(cut, "last hour").GetAttribute("aria-pressed"));
         cut.WaitForAssertion(() => Assert.Equal(5, cut.FindAll("[data-testid=panel-feed] [data-testid=feed-row]").Count));
         Assert.Contains("By event time (UTC)", cut.Find("[data-testid=dashboard-updated]").TextContent);
+        Assert.Matches(@"^Full-text index: (level with the ledger|[\d,]+ entries behind \(search still finds them\))\.$", cut.Find("[data-testid=index-lag]").TextContent.Trim());
 
         await Window(cut, "last 24 h").ClickAsync(new());
 

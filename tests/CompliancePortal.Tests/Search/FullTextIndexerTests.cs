@@ -1,0 +1,246 @@
+using System.Net;
+using System.Text.Json;
+using CompliancePortal.Core.Audit;
+using CompliancePortal.Core.Search;
+using CompliancePortal.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CompliancePortal.Tests.Search;
+
+/// <summary>
+/// The full-text index behind the ledger on the real PostgreSQL: the test's portal never indexes
+/// (Search:Indexing=false), so each test runs indexers of its own, as other portal instances would.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(postgres)
+{
+    private static readonly RecordReader Officer = RecordReader.ComplianceOfficer(new Actor("cco-fts-test"));
+
+    protected override void Configure(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Search:Indexing", "false");
+        builder.UseSetting("Search:IndexIntervalMilliseconds", "50");
+        builder.UseSetting("Search:MaxUnindexed", "10000");
+    }
+
+    /// <summary>An indexer as another portal instance runs it, on connections named <paramref name="name"/>.</summary>
+    private (FullTextIndexer Indexer, NpgsqlDataSource Source) NewIndexer(string name, int batch = 20_000)
+    {
+        var source = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Db.Connections.App) { ApplicationName = name }.ConnectionString);
+        var options = Options.Create(new SearchOptions { IndexBatchSize = batch, IndexIntervalMilliseconds = 50 });
+        return (new FullTextIndexer(source, options, TimeProvider.System, NullLogger<FullTextIndexer>.Instance), source);
+    }
+
+    private async Task PostTaggedAsync(string tag, int count = 1)
+    {
+        var lines = Enumerable.Range(0, count).Select(i => JsonSerializer.Serialize(new { log_type = "TRADE", @event = "trade_executed", asset = "QQQ", note = $"{tag}-{i}", tag }));
+        var response = await Client.PostNdJsonAsync(lines, Key);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    // TRADE only: each search is itself a COMPLIANCE entry holding the searched words.
+    private async Task<(long Total, int Rows)> SearchAsync(string text)
+    {
+        var page = await Portal.Services.GetRequiredService<AuditSearch>().SearchAsync(Officer, new AuditQuery { Text = text, LogType = "TRADE" });
+        return (page.Total!.Value, page.Rows.Count);
+    }
+
+    private async Task<long> ScalarAsync(string sql) => (long)(await Db.ScalarAsync(sql))!;
+
+    /// <summary>Every entry up to the watermark is indexed exactly once and none above it.</summary>
+    private async Task AssertIndexMatchesWatermarkAsync()
+    {
+        Assert.Equal(0L, await ScalarAsync("""
+            SELECT count(*) FROM audit_log a WHERE a.seq <= (SELECT watermark FROM fts_state)
+              AND NOT EXISTS (SELECT FROM audit_fts f WHERE f.seq = a.seq)
+            """));
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM audit_fts WHERE seq > (SELECT watermark FROM fts_state)"));
+    }
+
+    private async Task WaitForAsync(Func<Task<bool>> condition, string what)
+    {
+        for (var waited = 0; waited < 300; waited++)
+        {
+            if (await condition()) return;
+            await Task.Delay(50);
+        }
+        Assert.Fail($"timed out waiting for {what}");
+    }
+
+    [Fact]
+    public async Task AnAcknowledgedEvent_IsFoundAtOnce_BeforeTheIndexerRan_AndOnceAfter()
+    {
+        await PostTaggedAsync("zebrafinch");
+
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM audit_fts"));
+        Assert.Equal((1L, 1), await SearchAsync("zebrafinch"));
+
+        var (indexer, source) = NewIndexer("indexer-a");
+        await using (source)
+        {
+            await indexer.StartAsync(CancellationToken.None);
+            await WaitForAsync(async () => await ScalarAsync("SELECT (SELECT seq FROM ledger_head) - (SELECT watermark FROM fts_state)") == 0, "the indexer to reach the head");
+            await indexer.StopAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(1L, await ScalarAsync(
+            "SELECT count(*) FROM audit_fts f JOIN audit_log a USING (seq) WHERE a.log_type = 'TRADE' AND f.vector @@ to_tsquery('simple', 'zebrafinch')"));
+        Assert.Equal((1L, 1), await SearchAsync("zebrafinch"));
+        await AssertIndexMatchesWatermarkAsync();
+        // Found through the index now, and still by its tail once more arrives after it.
+        await PostTaggedAsync("zebrafinch");
+        Assert.Equal((2L, 2), await SearchAsync("zebrafinch"));
+    }
+
+    [Theory]
+    [InlineData(false, null)]
+    [InlineData(true, null)]
+    [InlineData(false, "SPY")]
+    [InlineData(true, "SPY")]
+    public async Task ASearchAcrossTheWatermark_PagesAndCountsAsOneIndexWould(bool oldestFirst, string? asset)
+    {
+        var lines = Enumerable.Range(0, 130).Select(i => JsonSerializer.Serialize(new
+        {
+            log_type = "TRADE", @event = "trade_executed", asset = i % 2 == 0 ? "SPY" : "QQQ", note = $"kestrel {i}",
+            timestamp = DateTimeOffset.UnixEpoch.AddDays(20_000 + (i * 7 % 13)).ToString("O"),
+        }));
+        Assert.Equal(HttpStatusCode.OK, (await Client.PostNdJsonAsync(lines, Key)).StatusCode);
+        await using var db = Db.AppDataSource();
+        await using (var lease = await db.OpenConnectionAsync())
+            await FullTextIndexer.IndexBatchAsync(lease, (int)(await ScalarAsync("SELECT count(*) FROM audit_log") - 60), CancellationToken.None);
+        var watermark = await ScalarAsync("SELECT watermark FROM fts_state");
+        var query = new AuditQuery { Text = "kestrel", LogType = "TRADE", OldestFirst = oldestFirst, Fields = asset is null ? [] : [new FieldFilter("asset", asset)] };
+
+        // Every entry's vector computed, as if all were indexed.
+        var expected = new List<long>();
+        await using (var all = db.CreateCommand($"""
+            SELECT seq FROM audit_log WHERE log_type = 'TRADE' AND ($1::text IS NULL OR event_data ->> 'asset' = $1)
+              AND {AuditSql.FullTextVector} @@ to_tsquery('simple', 'kestrel')
+            ORDER BY "timestamp" {(oldestFirst ? "" : "DESC")}, seq {(oldestFirst ? "" : "DESC")}
+            """))
+        {
+            all.Parameters.Add(new NpgsqlParameter { Value = (object?)asset ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            await using var r = await all.ExecuteReaderAsync();
+            while (await r.ReadAsync()) expected.Add(r.GetInt64(0));
+        }
+        Assert.Contains(expected, seq => seq <= watermark);
+        Assert.Contains(expected, seq => seq > watermark);
+
+        var search = Portal.Services.GetRequiredService<AuditSearch>();
+        var found = new List<long>();
+        AuditCursor? after = null;
+        long? total = null;
+        do
+        {
+            var page = await search.SearchAsync(Officer, query, after);
+            total ??= page.Total;
+            found.AddRange(page.Rows.Select(r => r.Seq));
+            after = page.Next;
+        } while (after is not null);
+        var exported = new List<long>();
+        await foreach (var row in search.ExportAsync(Officer, query)) exported.Add(row.Seq);
+
+        Assert.Equal(expected, found);
+        Assert.Equal(expected.Count, total);
+        Assert.Equal(expected, exported);
+    }
+
+    [Fact]
+    public async Task TheLease_MovesToASecondInstance_WhenTheFirstDies_NothingSkippedOrIndexedTwice()
+    {
+        await PostTaggedAsync("heron", 40);
+        var (first, firstSource) = NewIndexer("indexer-first", batch: 10);
+        var (second, secondSource) = NewIndexer("indexer-second", batch: 10);
+        await using (firstSource)
+        await using (secondSource)
+        {
+            await first.StartAsync(CancellationToken.None);
+            await WaitForAsync(() => Task.FromResult(first.HoldsLease), "the first instance to take the lease");
+            await second.StartAsync(CancellationToken.None);
+            await Task.Delay(300);
+            Assert.False(second.HoldsLease);
+
+            // The first instance dies: its sessions end (as when its process is killed) and it runs no more.
+            await Db.ScalarAsync("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'indexer-first'");
+            await first.StopAsync(CancellationToken.None);
+            await WaitForAsync(() => Task.FromResult(second.HoldsLease), "the second instance to take over");
+            await PostTaggedAsync("heron", 25);
+            await WaitForAsync(async () => await ScalarAsync("SELECT (SELECT seq FROM ledger_head) - (SELECT watermark FROM fts_state)") == 0, "the second instance to reach the head");
+            await second.StopAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(await ScalarAsync("SELECT count(*) FROM audit_log"), await ScalarAsync("SELECT count(*) FROM audit_fts"));
+        await AssertIndexMatchesWatermarkAsync();
+        Assert.Equal((65L, 50), await SearchAsync("heron"));
+    }
+
+    [Fact]
+    public async Task AnIndexerKilledMidBatch_LeavesNothingOfIt_AndTheNextResumesFromTheWatermark()
+    {
+        for (var i = 0; i < 6; i++) await PostTaggedAsync("osprey", 1000);
+        var (indexer, source) = NewIndexer("indexer-killed", batch: 6000);
+        await using (source)
+        {
+            // An uncommitted row for an entry in the middle of the batch holds the batch there: it has
+            // inserted the entries before it when it waits for that row's transaction, and is killed then.
+            await using var blocker = new NpgsqlConnection(Db.Admin);
+            await blocker.OpenAsync();
+            await using var hold = await blocker.BeginTransactionAsync();
+            await using (var insert = new NpgsqlCommand("INSERT INTO audit_fts SELECT min(seq) + 3000, now(), now(), 'TRADE', 'held', NULL, ''::tsvector FROM audit_log", blocker, hold))
+                await insert.ExecuteNonQueryAsync();
+            await using var lease = await source.OpenConnectionAsync();
+            var batch = indexer.IndexBatchAsync(lease, CancellationToken.None);
+            await WaitForAsync(async () => await ScalarAsync(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'indexer-killed' AND wait_event_type = 'Lock'") == 1,
+                "the batch to wait in its middle");
+            await Db.ScalarAsync("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'indexer-killed'");
+            await Assert.ThrowsAnyAsync<Exception>(() => batch);
+            await hold.RollbackAsync();
+        }
+
+        Assert.Equal(0L, await ScalarAsync("SELECT watermark FROM fts_state"));
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM audit_fts"));
+        Assert.Equal((6000L, 50), await SearchAsync("osprey"));
+
+        var (next, nextSource) = NewIndexer("indexer-next", batch: 2500);
+        await using (nextSource)
+        {
+            await next.StartAsync(CancellationToken.None);
+            await WaitForAsync(async () => await ScalarAsync("SELECT (SELECT seq FROM ledger_head) - (SELECT watermark FROM fts_state)") == 0, "the next indexer to reach the head");
+            await next.StopAsync(CancellationToken.None);
+        }
+        Assert.Equal(await ScalarAsync("SELECT count(*) FROM audit_log"), await ScalarAsync("SELECT count(*) FROM audit_fts"));
+        await AssertIndexMatchesWatermarkAsync();
+        Assert.Equal((6000L, 50), await SearchAsync("osprey"));
+    }
+
+    [Fact]
+    public async Task Ingest_Answers503_WhileTheIndexIsTooFarBehind_AndAcceptsOnceItCaughtUp()
+    {
+        var portalIndex = Portal.Services.GetRequiredService<FullTextIndexer>();
+        for (var i = 0; i < 11; i++) await PostTaggedAsync("plover", 1000);
+        await WaitForAsync(() => Task.FromResult(portalIndex.TooFarBehind), "the portal to see the lag");
+        var head = await ScalarAsync("SELECT seq FROM ledger_head");
+
+        var refused = await Client.PostNdJsonAsync([IngestClient.Trade(1)], Key);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal("2", refused.Headers.RetryAfter?.Delta?.TotalSeconds.ToString());
+        Assert.Contains("The full-text index is", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(head, await ScalarAsync("SELECT seq FROM ledger_head"));
+        Assert.True((await Client.HealthAsync(Key)).GetProperty("index_lag").GetInt64() > 10_000);
+
+        var (indexer, source) = NewIndexer("indexer-catch-up");
+        await using (source)
+        {
+            await indexer.StartAsync(CancellationToken.None);
+            await WaitForAsync(() => Task.FromResult(!portalIndex.TooFarBehind), "the portal to see the index caught up");
+            await indexer.StopAsync(CancellationToken.None);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await Client.PostNdJsonAsync([IngestClient.Trade(1)], Key)).StatusCode);
+    }
+}
