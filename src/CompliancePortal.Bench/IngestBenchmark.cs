@@ -17,6 +17,21 @@ public sealed record IngestBenchmarkOptions
     /// <summary>--batch: events per request.</summary>
     public int Batch { get; init; } = 500;
 
+    /// <summary>--load-rate: the fixed offered load in events a second (after the saturated run).</summary>
+    public int LoadRate { get; init; } = 10_000;
+
+    /// <summary>--load-seconds: how long the fixed load is offered.</summary>
+    public int LoadSeconds { get; init; } = 60;
+
+    /// <summary>--load-batch: events per request under the fixed load (a source sending often, in small batches).</summary>
+    public int LoadBatch { get; init; } = 100;
+
+    /// <summary>--load-step: how much each further step adds to the offered load while the portal holds it.</summary>
+    public int LoadStep { get; init; } = 2_500;
+
+    /// <summary>--step-seconds: how long each further step lasts.</summary>
+    public int StepSeconds { get; init; } = 20;
+
     /// <summary>--insert-events: events for the (slow) per-event INSERT baseline, at most --events.</summary>
     public int InsertEvents { get; init; } = 20_000;
 
@@ -62,6 +77,11 @@ public sealed record IngestBenchmarkOptions
                 "--clients" => o with { Clients = Number() },
                 "--batch" => o with { Batch = Number() },
                 "--insert-events" => o with { InsertEvents = Number() },
+                "--load-rate" => o with { LoadRate = Number() },
+                "--load-seconds" => o with { LoadSeconds = Number() },
+                "--load-batch" => o with { LoadBatch = Number() },
+                "--load-step" => o with { LoadStep = Number() },
+                "--step-seconds" => o with { StepSeconds = Number() },
                 "--search-sample" => o with { SearchSample = Number() },
                 "--warmup" => o with { Warmup = value == "0" ? 0 : Number() },
                 "--content-root" => o with { ContentRoot = value },
@@ -108,8 +128,8 @@ public static class IngestBenchmark
             await DatabaseSetup.MigrateAsync(portalDb, ct);
             await DropIndexesAsync(AdminConnectionString(cluster, "bench_portal"), options.Without, output, ct);
             await CheckpointAsync(cluster, ct);
-            var warmup = options.Warmup > 0 ? BenchEvents.Generate(options.Warmup, idPrefix: "warmup") : [];
-            var (portal, warmed, checkpointMs) = await PortalContestant.RunAsync(portalDb, warmup, events, options, folder, meter, output, ct);
+            var runs = await PortalContestant.RunAsync(portalDb, options, folder, meter, output, ct);
+            var portal = runs.Measured;
             NpgsqlConnection.ClearAllPools();
             // The verifiable ledger's parts, on the ledger the run just wrote (every entry, warm-up included).
             var admin = AdminConnectionString(cluster, "bench_portal");
@@ -125,17 +145,21 @@ public static class IngestBenchmark
             var seedInsert = await MeasureAsync(meter, () => SeedBaseline.InsertAsync(insertDb, events[..Math.Min(options.InsertEvents, events.Length)], ct));
 
             output.WriteLine();
-            output.WriteLine(BenchResult.Table([portal, seedCopy, seedInsert]));
-            output.WriteLine($"(portal ack = HTTP response after COMMIT, per request of {options.Batch}; " +
-                             $"seed COPY ack = per COPY of {SeedBaseline.CopyBatchRows}; seed INSERT ack = per COMMIT of {SeedBaseline.InsertBatchRows};");
-            output.WriteLine(" app cpu = this process (clients + portal, or the loader); pg cpu = all PostgreSQL processes of the cluster;");
-            output.WriteLine(" wal = what the cluster wrote to its WAL, fpi = full-page images in it: each page's first change after a checkpoint)");
+            output.WriteLine(BenchResult.Table([portal, runs.AtLoad, .. runs.Steps, seedCopy, seedInsert]));
+            output.WriteLine($"(ack ms: portal = HTTP response after COMMIT, per request of {options.Batch} saturated and of {options.LoadBatch} under a fixed load, timed from when it was due; " +
+                             $"seed COPY = per COPY of {SeedBaseline.CopyBatchRows}; seed INSERT = per COMMIT of {SeedBaseline.InsertBatchRows};");
+            output.WriteLine(" lag ms: from a request's acknowledgement to the full-text index holding it (watermark read every 10 ms);");
+            output.WriteLine(" cpu in us per event: client = the load process; app = this process (the portal, or the seed's loader); pg = PostgreSQL's client backends but the indexer's;");
+            output.WriteLine(" pg bg = autovacuum, checkpointer, writers and exited processes; indexer = the full-text indexer's backend;");
+            output.WriteLine(" wal B = WAL bytes per event, fpi/1k = full-page images per 1,000 events)");
+            output.WriteLine($"sustained: {runs.Sustained:F0} events/s (the highest offered load held: 95 % acknowledged, every request indexed within 5 s), " +
+                             $"{runs.Sustained / seedCopy.EventsPerSecond:F2}x the seed's COPY");
             output.WriteLine();
-            var costs = new LedgerCostShares(portal, tree, guard, checkpointMs);
+            var costs = new LedgerCostShares(portal, tree, guard, runs.CheckpointMs);
             foreach (var line in costs.Lines()) output.WriteLine(line);
             output.WriteLine();
 
-            var failure = await LedgerChecks.CheckChainAsync(admin, warmed + options.Events, output, ct);
+            var failure = await LedgerChecks.CheckChainAsync(admin, runs.OtherEvents + options.Events, output, ct);
             if (options.Without != Ablation.None) output.WriteLine("full-text check: skipped (ablation run)");
             else failure ??= await LedgerChecks.CheckFullTextAsync(admin, events, options.SearchSample, output, ct);
             if (failure is not null)
@@ -143,7 +167,7 @@ public static class IngestBenchmark
                 output.WriteLine($"bench FAILED: {failure}");
                 return 1;
             }
-            output.WriteLine(BenchResult.SummaryJson(portal, seedCopy, seedInsert, costs));
+            output.WriteLine(BenchResult.SummaryJson(portal, runs.AtLoad, runs.Sustained, seedCopy, seedInsert, costs));
             return 0;
         }
         finally

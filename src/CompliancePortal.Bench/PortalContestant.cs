@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json;
 using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Database;
 using CompliancePortal.Core.Ledger;
@@ -15,14 +12,21 @@ namespace CompliancePortal.Bench;
 /// </summary>
 public static class PortalContestant
 {
+    /// <summary>What the portal's runs measured.</summary>
+    /// <param name="Measured">As fast as the clients get acknowledgements.</param>
+    /// <param name="AtLoad">At the fixed offered load.</param>
+    /// <param name="Sustained">The highest offered load the portal held (see <see cref="BenchResult.Held"/>), 0 if not even the first.</param>
+    /// <param name="OtherEvents">Events that went into the ledger besides the measured ones (warm-up, loads, the checkpoint's probes).</param>
+    /// <param name="CheckpointMs">How long one checkpoint took after the runs.</param>
+    public sealed record Runs(BenchResult Measured, BenchResult AtLoad, IReadOnlyList<BenchResult> Steps, double Sustained, int OtherEvents, double CheckpointMs);
+
     /// <summary>
-    /// Starts the portal, posts the warm-up events (in rounds, until a round leaves the JIT
-    /// nearly idle) and then, on the same running portal, the measured events.
+    /// Starts the portal and, from a separate client process each time (<see cref="LoadClients"/>),
+    /// posts the warm-up events (in rounds, until a round leaves the JIT nearly idle), the measured
+    /// events as fast as acknowledgements come, then the fixed offered load, then higher loads in
+    /// steps while the portal holds them, all on the same running portal.
     /// </summary>
-    /// <returns>The measured run, how many other events went into the ledger (warm-up before it, the
-    /// checkpoint's probe after it), and how long one checkpoint took after it.</returns>
-    public static async Task<(BenchResult Measured, int OtherEvents, double CheckpointMs)> RunAsync(
-        PortalConnections database, IReadOnlyList<BenchEvent> warmup, IReadOnlyList<BenchEvent> events, IngestBenchmarkOptions options,
+    public static async Task<Runs> RunAsync(PortalConnections database, IngestBenchmarkOptions options,
         string benchFolder, ResourceMeter meter, TextWriter output, CancellationToken ct)
     {
         await using var app = await PortalApp.BuildAsync(
@@ -45,19 +49,40 @@ public static class PortalContestant
             var key = ApiKeyStore.NewKey();
             await app.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("bench", key, [.. LogTypes.All], canVerify: false, ct);
             var address = new Uri(app.Urls.First());
-            var warmed = 0;
-            for (var start = 0; start < warmup.Count; start += IngestBenchmarkOptions.WarmupRound)
+            Task<BenchResult> Load(LoadPlan plan, string contestant) => LoadClients.RunAsync(address, key, plan, contestant, database.App, meter, ct);
+
+            var other = 0;
+            for (var start = 0; start < options.Warmup; start += IngestBenchmarkOptions.WarmupRound)
             {
                 var jitBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
-                var round = await PostAllAsync(address, key, BenchEvents.NdJsonBatches(
-                    [.. warmup.Skip(start).Take(IngestBenchmarkOptions.WarmupRound)], options.Batch), options.Clients, meter, ct);
+                var round = await Load(new LoadPlan(Math.Min(IngestBenchmarkOptions.WarmupRound, options.Warmup - start), "warmup", options.Batch, options.Clients, Skip: start), "warm-up");
                 var compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - jitBefore;
-                warmed += round.Events;
+                other += round.Events;
                 output.WriteLine($"warm-up: {round.Events} events in {round.Elapsed.TotalSeconds:F2} s ({round.EventsPerSecond:F0}/s, " +
                                  $"app cpu {round.Used.Process.TotalMicroseconds / round.Events:F1} us/event, {compiled} methods compiled); not counted");
                 if (compiled < IngestBenchmarkOptions.QuietJitMethods) break;
             }
-            var measured = await PostAllAsync(address, key, BenchEvents.NdJsonBatches(events, options.Batch), options.Clients, meter, ct);
+            var measured = await Load(new LoadPlan(options.Events, "bench", options.Batch, options.Clients), "portal: saturated");
+
+            var loadPlan = new LoadPlan(options.LoadRate * options.LoadSeconds, $"load{options.LoadRate}", options.LoadBatch, options.Clients, options.LoadRate);
+            var atLoad = await Load(loadPlan, $"portal: {options.LoadRate}/s offered");
+            other += atLoad.Events;
+            output.WriteLine($"fixed load: {options.LoadRate}/s offered for {options.LoadSeconds} s: {(atLoad.Held ? "held" : "not held")}");
+
+            // Higher loads, a step at a time, while each is held (up to what the saturated run reached).
+            var steps = new List<BenchResult>();
+            var sustained = atLoad.Held ? atLoad.EventsPerSecond : 0;
+            for (var rate = options.LoadRate + options.LoadStep; sustained > 0 && rate <= measured.EventsPerSecond * 1.1; rate += options.LoadStep)
+            {
+                var step = await Load(new LoadPlan(rate * options.StepSeconds, $"load{rate}", options.LoadBatch, options.Clients, rate), $"portal: {rate}/s offered");
+                steps.Add(step);
+                other += step.Events;
+                output.WriteLine($"step: {rate}/s offered for {options.StepSeconds} s: {(step.Held ? "held" : "not held")}, " +
+                                 $"index lag p99 {step.IndexLagP99:F0} ms, max {step.IndexLagMilliseconds.DefaultIfEmpty(double.NaN).Max():F0} ms");
+                if (!step.Held) break;
+                sustained = step.EventsPerSecond;
+            }
+
             var lastAck = Stopwatch.StartNew();
             var (checkpointMs, probes) = await CheckpointMillisecondsAsync(app.Services, address, key, ct);
             // The full-text index follows the ledger: the portal runs until its indexer has every entry.
@@ -67,7 +92,7 @@ public static class PortalContestant
                 if (await LedgerChecks.WaitForIndexerAsync(connection, TimeSpan.FromMinutes(5), ct) is { } behind) throw new InvalidOperationException(behind);
             }
             output.WriteLine($"full-text index: level with the ledger {lastAck.Elapsed.TotalSeconds:F1} s after the last acknowledgement");
-            return (measured, warmed + probes, checkpointMs);
+            return new Runs(measured, atLoad, steps, sustained, other + probes, checkpointMs);
         }
         finally
         {
@@ -88,83 +113,11 @@ public static class PortalContestant
         for (var attempt = 0; attempt < 20; attempt++)
         {
             var (body, count) = BenchEvents.NdJsonBatches(BenchEvents.Generate(1, idPrefix: $"checkpoint-probe-{attempt}"), 1)[0];
-            await PostAsync(http, body, count, ct);
+            await LoadClients.PostAsync(http, body, count, ct);
             await writer.CatchUpAsync(ct);
             var clock = Stopwatch.StartNew();
             if (await writer.CheckpointAsync(ct) is not null) return (clock.Elapsed.TotalMilliseconds, attempt + 1);
         }
         throw new InvalidOperationException("no checkpoint could be timed: the running writer signed every time first");
-    }
-
-    private static async Task<BenchResult> PostAllAsync(Uri address, string key, (byte[] Body, int Count)[] batches, int clients, ResourceMeter meter, CancellationToken ct)
-    {
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, UseProxy = false };
-        using var http = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
-        http.DefaultRequestHeaders.Add("X-Api-Key", key);
-        // Open the connections (and warm the routing) before the clock starts; this stores nothing.
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => http.GetAsync("/healthz", ct)));
-
-        var acks = new double[batches.Length];
-        var next = -1;
-        var before = await meter.ReadAsync(ct);
-        var total = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < batches.Length)
-            {
-                var began = Stopwatch.GetTimestamp();
-                await PostAsync(http, batches[i].Body, batches[i].Count, ct);
-                acks[i] = Stopwatch.GetElapsedTime(began).TotalMilliseconds;
-            }
-        }, ct)));
-        var elapsed = total.Elapsed;
-        var used = await meter.ReadAsync(ct) - before;
-        return new BenchResult("portal: HTTP NDJSON -> ledger", batches.Sum(b => b.Count), elapsed, acks)
-        {
-            Used = used,
-        };
-    }
-
-    /// <summary>
-    /// Posts one batch until it is acknowledged; a 503 (writer queue full, or the full-text index too
-    /// far behind) is retried as a real client would, for up to five minutes.
-    /// </summary>
-    private static async Task PostAsync(HttpClient http, byte[] body, int count, CancellationToken ct)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            using var content = new ByteArrayContent(body);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
-            using var response = await http.PostAsync("/api/v1/events", content, ct);
-            var answer = await response.Content.ReadAsByteArrayAsync(ct);
-            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && deadline.Elapsed < TimeSpan.FromMinutes(5))
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(20), ct);
-                continue;
-            }
-            if (response.StatusCode != HttpStatusCode.OK)
-                throw new InvalidOperationException($"the portal answered {(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(answer)}");
-            var accepted = ReadAccepted(answer);
-            if (accepted != count)
-                throw new InvalidOperationException($"the portal accepted {accepted} of {count} events");
-            return;
-        }
-    }
-
-    /// <summary>The response's top-level "accepted" count, read without building the receipts.</summary>
-    private static int ReadAccepted(byte[] json)
-    {
-        var reader = new Utf8JsonReader(json);
-        while (reader.Read())
-        {
-            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("accepted"u8))
-            {
-                reader.Read();
-                return reader.GetInt32();
-            }
-        }
-        return -1;
     }
 }

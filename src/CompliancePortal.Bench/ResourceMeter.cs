@@ -4,12 +4,22 @@ using Npgsql;
 
 namespace CompliancePortal.Bench;
 
-/// <summary>What a contestant used between two readings of a <see cref="ResourceMeter"/>.</summary>
-public readonly record struct Usage(TimeSpan Process, TimeSpan Postgres, long WalBytes, long WalFullPages)
+/// <summary>
+/// What a contestant used between two readings of a <see cref="ResourceMeter"/>: this process,
+/// all of PostgreSQL, of which <see cref="Indexer"/> is the full-text indexer's backend, and the
+/// WAL; <see cref="Clients"/> is the load process's CPU, as it reported it.
+/// </summary>
+public readonly record struct Usage(TimeSpan Process, TimeSpan Postgres, long WalBytes, long WalFullPages, TimeSpan Indexer = default, TimeSpan Background = default)
 {
+    public TimeSpan Clients { get; init; }
+
+    /// <summary>PostgreSQL's client backends but the indexer's: the statements the portal waits for.</summary>
+    public TimeSpan Backends => Postgres - Indexer - Background;
+
     public static Usage operator -(Usage after, Usage before) => new(
         after.Process - before.Process, after.Postgres - before.Postgres,
-        after.WalBytes - before.WalBytes, after.WalFullPages - before.WalFullPages);
+        after.WalBytes - before.WalBytes, after.WalFullPages - before.WalFullPages, after.Indexer - before.Indexer,
+        after.Background - before.Background);
 }
 
 /// <summary>
@@ -28,13 +38,20 @@ public sealed class ResourceMeter(int postmasterPid, string adminConnectionStrin
         // CPU first: a backend that has just closed its connection is still in /proc for a moment.
         using var self = Process.GetCurrentProcess();
         var process = self.TotalProcessorTime;
-        var postgres = TimeSpan.FromSeconds(PostgresTicks() / TicksPerSecond);
+        var (all, background) = PostgresTicks();
         await using var connection = new NpgsqlConnection(adminConnectionString);
         await connection.OpenAsync(ct);
-        await using var wal = new NpgsqlCommand("SELECT wal_bytes::bigint, wal_fpi FROM pg_stat_wal", connection);
+        // The indexer's backend is the one holding its lease (FullTextIndexer's advisory lock).
+        await using var wal = new NpgsqlCommand("""
+            SELECT wal_bytes::bigint, wal_fpi,
+                   (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+                      AND ((classid::bigint << 32) | objid::bigint) = hashtext('compliance.fts-indexer')::bigint LIMIT 1)
+            FROM pg_stat_wal
+            """, connection);
         await using var r = await wal.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
-        return new Usage(process, postgres, r.GetInt64(0), r.GetInt64(1));
+        var indexer = r.IsDBNull(2) ? 0 : r.GetInt32(2);
+        return new Usage(process, Seconds(all), r.GetInt64(0), r.GetInt64(1), Seconds(ProcessTicks(indexer)), Seconds(background));
     }
 
     /// <summary>The postmaster's pid from the first line of postmaster.pid, or 0.</summary>
@@ -44,23 +61,58 @@ public sealed class ResourceMeter(int postmasterPid, string adminConnectionStrin
         return File.Exists(file) && int.TryParse(File.ReadLines(file).FirstOrDefault(), out var pid) ? pid : 0;
     }
 
-    private long PostgresTicks()
+    /// <summary>
+    /// CPU ticks of the whole cluster, and of its background part: the postmaster, its maintenance
+    /// processes (autovacuum, checkpointer, writers) and every child that has exited (the
+    /// postmaster's reaped children: mostly autovacuum workers; the portal's backends are pooled).
+    /// </summary>
+    private (long All, long Background) PostgresTicks()
     {
-        if (postmasterPid == 0 || !Directory.Exists("/proc")) return 0;
-        long ticks = 0;
+        if (postmasterPid == 0 || !Directory.Exists("/proc")) return (0, 0);
+        long all = 0, background = 0;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
-            string stat;
-            try { stat = File.ReadAllText(Path.Combine(dir, "stat")); }
-            catch (IOException) { continue; }
-            catch (UnauthorizedAccessException) { continue; }
-            // Fields after the command name (which is in parentheses and may hold spaces).
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var parent = int.Parse(fields[1], CultureInfo.InvariantCulture);
-            if (pid != postmasterPid && parent != postmasterPid) continue;
-            ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || Stat(pid) is not { } stat) continue;
+            if (pid == postmasterPid)
+            {
+                all += stat.Ticks + stat.ReapedTicks;
+                background += stat.Ticks + stat.ReapedTicks;
+            }
+            else if (stat.Parent == postmasterPid)
+            {
+                all += stat.Ticks;
+                if (IsMaintenance(pid)) background += stat.Ticks;
+            }
         }
-        return ticks;
+        return (all, background);
+    }
+
+    private static bool IsMaintenance(int pid)
+    {
+        try
+        {
+            var title = File.ReadAllText($"/proc/{pid}/cmdline");
+            return title.Contains("autovacuum", StringComparison.Ordinal) || title.Contains("checkpointer", StringComparison.Ordinal)
+                || title.Contains("writer", StringComparison.Ordinal) || title.Contains("launcher", StringComparison.Ordinal);
+        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
+    }
+
+    private static TimeSpan Seconds(long ticks) => TimeSpan.FromSeconds(ticks / TicksPerSecond);
+
+    private static long ProcessTicks(int pid) => pid > 0 && Stat(pid) is { } stat ? stat.Ticks : 0;
+
+    /// <summary>A process's parent, CPU ticks (user + system) and its reaped children's, from /proc/pid/stat, or null when it is gone.</summary>
+    private static (int Parent, long Ticks, long ReapedTicks)? Stat(int pid)
+    {
+        string stat;
+        try { stat = File.ReadAllText($"/proc/{pid}/stat"); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+        // Fields after the command name (which is in parentheses and may hold spaces).
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        long Field(int i) => long.Parse(fields[i], CultureInfo.InvariantCulture);
+        return (int.Parse(fields[1], CultureInfo.InvariantCulture), Field(11) + Field(12), Field(13) + Field(14));
     }
 }

@@ -11,7 +11,9 @@ namespace CompliancePortal.Tests.Bench;
 public sealed class IngestBenchmarkTests
 {
     private static readonly string[] SummaryKeys =
-        ["events", "events_per_s", "ack_p50_ms", "ack_p99_ms", "seed_copy_per_s", "seed_insert_per_s", "vs_seed_copy", "vs_seed_insert",
+        ["events", "events_per_s", "ack_p50_ms", "ack_p99_ms", "events_per_s_sustained", "offered_per_s", "ack_p50_ms_at_load", "ack_p99_ms_at_load",
+         "index_lag_p50_ms", "index_lag_p99_ms", "server_cpu_us_per_event", "indexer_cpu_us_per_event",
+         "seed_copy_per_s", "seed_insert_per_s", "vs_seed_copy", "vs_seed_insert", "sustained_vs_seed_copy",
          "ingest_cpu_us_per_event", "checkpoint_ms", "tree_append_us_per_event", "tree_share_of_ingest", "chain_guard_us_per_event", "chain_guard_share_of_ingest"];
 
     [Fact]
@@ -21,6 +23,7 @@ public sealed class IngestBenchmarkTests
         var options = new IngestBenchmarkOptions
         {
             Events = 2_000, Clients = 2, Batch = 250, InsertEvents = 300, SearchSample = 200, Warmup = 500,
+            LoadRate = 500, LoadSeconds = 2, LoadBatch = 50, LoadStep = 1_000_000, // the fixed load, and no step above it
             ContentRoot = RepositoryRoot.Path,
         };
 
@@ -35,8 +38,10 @@ public sealed class IngestBenchmarkTests
         Assert.Contains(lines, l => l.StartsWith("full-text check: 200 of 200", StringComparison.Ordinal));
         // The warm-up's events go into the same ledger first, so the chain holds both.
         Assert.Contains(lines, l => l.StartsWith("warm-up: 500 events", StringComparison.Ordinal));
-        // The warm-up's 500, the measured 2,000 and the checkpoint's probe (one, or more when the running writer signed first).
-        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, "^chain check: intact=True, posted entries=250[1-9],"));
+        Assert.Contains("fixed load: 500/s offered for 2 s: held", lines);
+        Assert.Equal(500, summary.RootElement.GetProperty("offered_per_s").GetInt32());
+        // The warm-up's 500, the measured 2,000, the fixed load's 1,000 and the checkpoint's probe (one, or more when the running writer signed first).
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, "^chain check: intact=True, posted entries=350[1-9],"));
         Assert.Contains(lines, l => l.StartsWith("merkle tree: ", StringComparison.Ordinal) && l.Contains("of ingest cpu (target < 5 %)"));
         Assert.Contains(lines, l => l.StartsWith("chain guard: ", StringComparison.Ordinal) && l.Contains(" head moves of 250:") && l.Contains("of ingest cpu (target < 10 %)"));
     }
@@ -46,7 +51,8 @@ public sealed class IngestBenchmarkTests
     {
         var output = new StringWriter();
         var options = IngestBenchmarkOptions.Parse(["--events", "1000", "--clients", "2", "--batch", "250", "--insert-events", "100",
-            "--warmup", "0", "--without", "indexes", "--Alerts:Enabled=false", "--content-root", RepositoryRoot.Path]);
+            "--warmup", "0", "--load-rate", "500", "--load-seconds", "1", "--load-step", "1000000",
+            "--without", "indexes", "--Alerts:Enabled=false", "--content-root", RepositoryRoot.Path]);
 
         var exit = await IngestBenchmark.RunAsync(options, output);
 
@@ -58,7 +64,7 @@ public sealed class IngestBenchmarkTests
         Assert.DoesNotContain("audit_log_pkey", dropped);
         Assert.Contains("full-text check: skipped (ablation run)", lines);
         // Alerts:Enabled=false reached the portal: no alert rule added entries of its own.
-        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, "^chain check: intact=True, posted entries=100[1-9], all entries=100[1-9],"));
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, "^chain check: intact=True, posted entries=150[1-9], all entries=150[1-9],"));
     }
 
     [Fact]
@@ -69,6 +75,9 @@ public sealed class IngestBenchmarkTests
         Assert.Equal(3, options.Clients);
         Assert.Equal(0, options.Warmup);
         Assert.Equal(500, options.Batch);
+        Assert.Equal(10_000, options.LoadRate);
+        Assert.Equal(60, options.LoadSeconds);
+        Assert.Equal(2_000, IngestBenchmarkOptions.Parse(["--load-rate=2000"]).LoadRate);
         Assert.Throws<ArgumentException>(() => IngestBenchmarkOptions.Parse(["--events", "-1"]));
         Assert.Throws<ArgumentException>(() => IngestBenchmarkOptions.Parse(["--bogus", "1"]));
         Assert.Throws<ArgumentException>(() => IngestBenchmarkOptions.Parse(["--without", "wal"]));
@@ -76,5 +85,21 @@ public sealed class IngestBenchmarkTests
         var ablation = IngestBenchmarkOptions.Parse(["--without=full-text", "--Alerts:Enabled=false"]);
         Assert.Equal(Ablation.FullText, ablation.Without);
         Assert.Equal(["--Alerts:Enabled=false"], ablation.PortalSettings);
+    }
+
+    [Theory]
+    [InlineData(1000, 1.0, 4999, true)]    // every request indexed within 5 s, the offered rate met
+    [InlineData(1000, 1.0, 5000, false)]   // one request 5 s behind the index
+    [InlineData(1000, 1.2, 100, false)]    // the portal acknowledged under 95 % of the offered rate
+    [InlineData(0, 1.0, 100, false)]       // not a fixed-load run
+    public void AFixedLoadIsHeld_OnlyWhenAcknowledgedAndIndexedInTime(int rate, double secondsPerThousand, double worstLag, bool held)
+    {
+        var run = new BenchResult("portal", 1000, TimeSpan.FromSeconds(secondsPerThousand), [1, 2, 3])
+        {
+            OfferedRate = rate,
+            IndexLagMilliseconds = [10, 20, worstLag],
+        };
+        Assert.Equal(held, run.Held);
+        Assert.False((run with { IndexLagMilliseconds = [10, 20] }).Held); // a request never seen in the index
     }
 }
