@@ -11,6 +11,8 @@ if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb 
 if [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
 # The package tests run the README's examiner recipes with python3.
 if ! command -v python3 >/dev/null 2>&1; then missing+=(python3); fi
+# The structlog source test runs the seed's logging configuration with Debian's python3.
+if ! /usr/bin/python3 -c 'import structlog' >/dev/null 2>&1; then missing+=(python3-structlog); fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing: ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

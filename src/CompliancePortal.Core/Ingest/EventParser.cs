@@ -156,7 +156,7 @@ public static partial class EventParser
         if (raw.IndexOf(@"\u0000"u8) >= 0 && ContainsNulCharacter(element))
             return "the event contains a \\u0000 character, which cannot be stored";
 
-        string? logType = null, name = null, eventId = null, userId = null, ip = null, session = null;
+        string? logType = null, name = null, eventId = null, userId = null, ip = null, session = null, level = null;
         DateTimeOffset? timestamp = null;
         foreach (var property in element.EnumerateObject())
         {
@@ -169,12 +169,14 @@ public static partial class EventParser
                 Field.UserId => OptionalText(property, IngestLimits.MaxUserIdLength, out userId),
                 Field.IpAddress => OptionalText(property, IngestLimits.MaxIpAddressLength, out ip),
                 Field.SessionId => OptionalText(property, IngestLimits.MaxSessionIdLength, out session),
-                Field.Level => CheckLevel(property.Value),
+                Field.Level => ParseLevel(property.Value, out level),
                 _ => null,
             };
             if (problem is not null) return problem;
         }
-        if (logType is null) return "log_type is required";
+        if (logType is null)
+            return $"log_type is required (one of {string.Join(", ", LogTypes.All)}): send it with each event, " +
+                   "e.g. with structlog bind it once, log = structlog.get_logger(\"trading\").bind(log_type=\"TRADE\")";
         if (!LogTypes.IsKnown(logType))
             return $"unknown log_type '{logType}'; expected one of {string.Join(", ", LogTypes.All)}";
         if (name is null) return "event is required";
@@ -182,7 +184,7 @@ public static partial class EventParser
         byte[] data;
         try
         {
-            data = WriteData(element);
+            data = WriteData(element, level);
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
         {
@@ -192,8 +194,12 @@ public static partial class EventParser
         return null;
     }
 
-    /// <summary>The event minus its envelope, values written through exactly as received.</summary>
-    private static byte[] WriteData(JsonElement element)
+    /// <summary>
+    /// The event minus its envelope, values written through exactly as received, but the level,
+    /// which is stored as the seed's name (structlog's "info" as "INFO"), so one level is one
+    /// value for search, alerts and reports.
+    /// </summary>
+    private static byte[] WriteData(JsonElement element, string? level)
     {
         var buffer = new ArrayBufferWriter<byte>(JsonMarshal.GetRawUtf8Value(element).Length);
         using (var writer = new Utf8JsonWriter(buffer, CanonicalEntry.WriterOptions))
@@ -201,8 +207,10 @@ public static partial class EventParser
             writer.WriteStartObject();
             foreach (var property in element.EnumerateObject())
             {
-                if (IsEnvelope(FieldOf(property))) continue;
-                property.WriteTo(writer);
+                var field = FieldOf(property);
+                if (IsEnvelope(field)) continue;
+                if (field == Field.Level && level is not null) writer.WriteString(property.Name, level);
+                else property.WriteTo(writer);
             }
             writer.WriteEndObject();
         }
@@ -227,15 +235,21 @@ public static partial class EventParser
         return RequiredText(property, maxLength, out value);
     }
 
-    private static string? CheckLevel(JsonElement value)
+    private static string? ParseLevel(JsonElement value, out string? level)
     {
+        level = null;
         if (value.ValueKind != JsonValueKind.String)
             return $"level must be a string, not {Describe(value.ValueKind)}";
-        var level = value.GetString()!;
-        return LogLevels.IsKnown(level) ? null : $"unknown level '{level}'; expected one of {string.Join(", ", LogLevels.All)}";
+        var text = value.GetString()!;
+        level = LogLevels.Canonical(text);
+        return level is not null ? null
+            : $"unknown level '{Truncate(text)}'; expected one of {string.Join(", ", LogLevels.All)} in any case, or warn, exception, fatal";
     }
 
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$")]
+    // ISO 8601 as structlog's TimeStamper(fmt="iso") and Python's isoformat() write it: a T or a
+    // space between date and time, an optional fraction, and a zone (Z, +HH:MM or +HHMM). A time
+    // without a zone is refused: the ledger does not guess which zone a source meant.
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$")]
     private static partial Regex IsoTimestamp();
 
     private static string? ParseTimestamp(JsonElement value, out DateTimeOffset? timestamp)
@@ -251,6 +265,8 @@ public static partial class EventParser
         // .NET parses at most 7 fraction digits; the ledger keeps 6 (microseconds).
         var fraction = match.Groups[2].Value;
         var normalized = fraction.Length > 7 ? text.Replace("." + fraction, "." + fraction[..7], StringComparison.Ordinal) : text;
+        var zone = match.Groups[3].Value;
+        normalized = $"{normalized[..10]}T{normalized[11..^zone.Length]}{(zone.Length == 5 ? zone[..3] + ":" + zone[3..] : zone)}";
         if (!DateTimeOffset.TryParse(normalized, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var parsed))
             return $"timestamp '{Truncate(text)}' is not a valid date and time";
         timestamp = CanonicalEntry.ToMicroseconds(parsed);

@@ -22,5 +22,15 @@ public static class LogLevels
 {
     public static readonly IReadOnlyList<string> All = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
 
-    public static bool IsKnown(string value) => All.Contains(value, StringComparer.Ordinal);
+    // The other names Python's logging, structlog and most logging libraries use for the same levels.
+    private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["warn"] = "WARNING",
+        ["exception"] = "ERROR",
+        ["fatal"] = "CRITICAL",
+    };
+
+    /// <summary>The seed's name for <paramref name="value"/> in any case (info, Warning, warn, exception, fatal…), or null.</summary>
+    public static string? Canonical(string value) =>
+        All.FirstOrDefault(l => l.Equals(value, StringComparison.OrdinalIgnoreCase)) ?? Aliases.GetValueOrDefault(value);
 }

@@ -229,16 +229,8 @@ public sealed class CompliancePackageTests(PostgresFixture postgres) : IAsyncLif
         Assert.Contains("bad hash at seq", broken.Output);
     }
 
-    private static async Task<(int Exit, string Output)> RunAsync(string folder, string program, params string[] args)
-    {
-        var start = new System.Diagnostics.ProcessStartInfo(program) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int Exit, string Output)> RunAsync(string folder, string program, params string[] args) =>
+        ExternalProgram.RunAsync(folder, program, args);
 
     [Fact]
     public async Task Package_HoldsTheRawMessageOfEachArchivedEmail_AndFailsWhenTheArchivedBytesChanged()

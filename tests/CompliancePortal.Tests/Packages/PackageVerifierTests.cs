@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Net;
 using System.Text;
@@ -100,18 +99,11 @@ public sealed class PackageVerifierTests(PostgresFixture postgres) : PortalTest(
     }
 
     /// <summary>python3 verify_package.py as the package's README tells an examiner to run it.</summary>
-    private static async Task<(int Code, string Output)> VerifyAsync(string package, params string[] args)
+    private static async Task<(int Exit, string Output)> VerifyAsync(string package, params string[] args)
     {
         var folder = Directory.Exists(package) ? package : Path.GetDirectoryName(package)!;
         var script = Directory.Exists(package) ? Path.Combine(package, PackageProof.VerifierScript) : ExtractScript(package);
-        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
-        foreach (var arg in (string[])[script, package, .. args]) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output + await errors);
+        return await ExternalProgram.RunAsync(folder, "python3", [script, package, .. args]);
     }
 
     private static string ExtractScript(string zip)
@@ -172,7 +164,7 @@ public sealed class PackageVerifierTests(PostgresFixture postgres) : PortalTest(
             Assert.Contains("OK:", output, StringComparison.Ordinal);
         }
         var withOwnKey = await VerifyAsync(package);
-        Assert.True(withOwnKey.Code == 0, withOwnKey.Output);
+        Assert.True(withOwnKey.Exit == 0, withOwnKey.Output);
         await AssertFailsAsync(package, "manifest.sig", "--key", NoteSigner.Parse(NoteSigner.Generate(TestSigningKey.Name)).Verifier.Encoded);
     }
 
