@@ -62,7 +62,8 @@ public sealed class TradingDashboardTests(PostgresFixture postgres) : PortalTest
         Assert.Contains("By event time (UTC)", cut.Find("[data-testid=dashboard-updated]").TextContent);
         Assert.Matches(@"^Full-text index: (level with the ledger|[\d,]+ entries behind \(search still finds them\))\.$", cut.Find("[data-testid=index-lag]").TextContent.Trim());
 
-        await Window(cut, "last 24 h").ClickAsync(new());
+        // The feed and the index line re-render the page on their own: find and click in one renderer turn.
+        await cut.InvokeAsync(() => Window(cut, "last 24 h").ClickAsync(new()));
 
         // The new window's numbers load after the click: wait for them, not for the next render.
         cut.WaitForAssertion(() =>
