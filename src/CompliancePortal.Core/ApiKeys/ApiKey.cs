@@ -14,6 +14,9 @@ public sealed class ApiKey
     public required string KeyHash { get; set; }
     public required string[] LogTypes { get; set; }
     public bool CanVerify { get; set; }
+
+    /// <summary>The log type given to a CLEF or OTLP record that names none (one of <see cref="LogTypes"/>), or null to refuse such records.</summary>
+    public string? DefaultLogType { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
 
@@ -31,6 +34,7 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
         b.Property(k => k.KeyHash).HasColumnName("key_hash").HasMaxLength(64).IsFixedLength();
         b.Property(k => k.LogTypes).HasColumnName("log_types");
         b.Property(k => k.CanVerify).HasColumnName("can_verify");
+        b.Property(k => k.DefaultLogType).HasColumnName("default_log_type").HasMaxLength(50);
         b.Property(k => k.CreatedAt).HasColumnName("created_at");
         b.Property(k => k.RevokedAt).HasColumnName("revoked_at");
         b.HasIndex(k => k.Name).IsUnique();

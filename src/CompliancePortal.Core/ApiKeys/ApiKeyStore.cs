@@ -61,21 +61,25 @@ public sealed class ApiKeyStore(IDbContextFactory<PortalDbContext> contexts, Use
     }
 
     /// <summary>Makes a new key (a ledger entry says who and with which grants); the returned plain key is the only time anyone sees it.</summary>
-    public async Task<(ApiKey Key, string PlainKey)> CreateAsync(Actor actor, string name, IReadOnlyCollection<string> logTypes, bool canVerify, CancellationToken ct)
+    /// <param name="defaultLogType">For CLEF and OTLP records without a log_type: one of <paramref name="logTypes"/>, or null.</param>
+    public async Task<(ApiKey Key, string PlainKey)> CreateAsync(Actor actor, string name, IReadOnlyCollection<string> logTypes, bool canVerify,
+        string? defaultLogType, CancellationToken ct)
     {
         name = name.Trim();
         if (!System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z0-9][a-z0-9_-]{1,63}$"))
             throw new ArgumentException("A key name is 2-64 lower-case letters, digits, '-' or '_'.", nameof(name));
         if (logTypes.Count == 0 || logTypes.Any(t => !Ledger.LogTypes.IsKnown(t)))
             throw new ArgumentException("Grant at least one known log type.", nameof(logTypes));
+        if (defaultLogType is not null && !logTypes.Contains(defaultLogType))
+            throw new ArgumentException($"The default log type must be one the key may write ({string.Join(", ", logTypes)}).", nameof(defaultLogType));
         await using var db = await contexts.CreateDbContextAsync(ct);
         if (await db.ApiKeys.AnyAsync(k => k.Name == name, ct))
             throw new ArgumentException($"A key named '{name}' already exists (names stay unique even after revocation: they are ledger sources).", nameof(name));
         var plain = NewKey();
-        var key = new ApiKey { Name = name, KeyHash = Hash(plain), LogTypes = [.. logTypes], CanVerify = canVerify, CreatedAt = time.GetUtcNow() };
+        var key = new ApiKey { Name = name, KeyHash = Hash(plain), LogTypes = [.. logTypes], CanVerify = canVerify, DefaultLogType = defaultLogType, CreatedAt = time.GetUtcNow() };
         db.ApiKeys.Add(key);
         await db.SaveChangesAsync(ct);
-        await log.RecordAsync(actor, "api_key_created", new { key = key.Name, log_types = key.LogTypes, can_verify = key.CanVerify });
+        await log.RecordAsync(actor, "api_key_created", new { key = key.Name, log_types = key.LogTypes, can_verify = key.CanVerify, default_log_type = key.DefaultLogType });
         return (key, plain);
     }
 

@@ -38,7 +38,7 @@ public static partial class EventParser
 
     private static bool IsEnvelope(Field field) => field is not (Field.Data or Field.Level);
 
-    private static readonly JsonDocumentOptions EventOptions = new()
+    internal static readonly JsonDocumentOptions EventOptions = new()
     {
         MaxDepth = IngestLimits.MaxDepth,
         AllowDuplicateProperties = false,
@@ -50,13 +50,22 @@ public static partial class EventParser
         AllowDuplicateProperties = false,
     };
 
-    public static ParseResult Parse(ReadOnlyMemory<byte> body, BodyFormat format, DateTimeOffset receivedAt)
+    public static ParseResult Parse(ReadOnlyMemory<byte> body, BodyFormat format, DateTimeOffset receivedAt) =>
+        Parse(body, format, receivedAt, []);
+
+    /// <summary>
+    /// As <see cref="Parse(ReadOnlyMemory{byte}, BodyFormat, DateTimeOffset)"/>, for a body another format was
+    /// translated into (NDJSON, one line per line of the original): <paramref name="earlier"/> holds what the
+    /// translation refused (those lines left blank), reported in line order with the rest.
+    /// </summary>
+    internal static ParseResult Parse(ReadOnlyMemory<byte> body, BodyFormat format, DateTimeOffset receivedAt, IReadOnlyList<IngestError> earlier)
     {
         receivedAt = CanonicalEntry.ToMicroseconds(receivedAt);
         var events = new List<LedgerEvent>();
         var errors = new List<IngestError>();
         if (format == BodyFormat.NdJson) ParseNdJson(body, receivedAt, events, errors);
         else ParseJson(body, receivedAt, events, errors);
+        if (earlier.Count > 0) errors = [.. errors.Concat(earlier).OrderBy(e => e.Line ?? int.MaxValue)];
 
         if (errors.Count == 0 && events.Count == 0)
             errors.Add(new IngestError(null, null, "the body holds no events"));
@@ -64,7 +73,8 @@ public static partial class EventParser
         return new ParseResult(errors.Count == 0 ? events : [], errors);
     }
 
-    private static void ParseNdJson(ReadOnlyMemory<byte> body, DateTimeOffset receivedAt, List<LedgerEvent> events, List<IngestError> errors)
+    /// <summary>An NDJSON body's lines (numbered from 1, without their \n or \r\n), blank ones left out.</summary>
+    internal static IEnumerable<(int Line, ReadOnlyMemory<byte> Text)> Lines(ReadOnlyMemory<byte> body)
     {
         var line = 0;
         var rest = body;
@@ -75,8 +85,14 @@ public static partial class EventParser
             var text = end < 0 ? rest : rest[..end];
             rest = end < 0 ? ReadOnlyMemory<byte>.Empty : rest[(end + 1)..];
             if (!text.IsEmpty && text.Span[^1] == (byte)'\r') text = text[..^1];
-            if (text.Span.Trim(" \t"u8).IsEmpty) continue;
+            if (!text.Span.Trim(" \t"u8).IsEmpty) yield return (line, text);
+        }
+    }
 
+    private static void ParseNdJson(ReadOnlyMemory<byte> body, DateTimeOffset receivedAt, List<LedgerEvent> events, List<IngestError> errors)
+    {
+        foreach (var (line, text) in Lines(body))
+        {
             if (text.Length > IngestLimits.MaxEventBytes)
             {
                 errors.Add(new IngestError(line, null, TooLargeMessage(text.Length), TooLarge: true));
@@ -243,7 +259,7 @@ public static partial class EventParser
         var text = value.GetString()!;
         level = LogLevels.Canonical(text);
         return level is not null ? null
-            : $"unknown level '{Truncate(text)}'; expected one of {string.Join(", ", LogLevels.All)} in any case, or warn, exception, fatal";
+            : $"unknown level '{Truncate(text)}'; expected {LogLevels.Expected}";
     }
 
     // ISO 8601 as structlog's TimeStamper(fmt="iso") and Python's isoformat() write it: a T or a
@@ -326,5 +342,5 @@ public static partial class EventParser
         _ => "nothing",
     };
 
-    private static string Truncate(string text) => text.Length <= 60 ? text : text[..60] + "…";
+    internal static string Truncate(string text) => text.Length <= 60 ? text : text[..60] + "…";
 }

@@ -22,13 +22,20 @@ public static class LogLevels
 {
     public static readonly IReadOnlyList<string> All = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
 
-    // The other names Python's logging, structlog and most logging libraries use for the same levels.
+    // The other names Python's logging, structlog, Serilog (CLEF's @l) and Microsoft.Extensions.Logging
+    // use for the same levels; the seed has no level below DEBUG.
     private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
     {
+        ["verbose"] = "DEBUG",
+        ["trace"] = "DEBUG",
+        ["information"] = "INFO",
         ["warn"] = "WARNING",
         ["exception"] = "ERROR",
         ["fatal"] = "CRITICAL",
     };
+
+    /// <summary>What a refusal says is accepted.</summary>
+    public static string Expected => $"one of {string.Join(", ", All)} in any case, or {string.Join(", ", Aliases.Keys)}";
 
     /// <summary>The seed's name for <paramref name="value"/> in any case (info, Warning, warn, exception, fatal…), or null.</summary>
     public static string? Canonical(string value) =>

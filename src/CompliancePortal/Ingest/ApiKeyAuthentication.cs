@@ -7,11 +7,16 @@ public static class ApiKeyAuthentication
 {
     public const string Header = "X-Api-Key";
 
+    /// <summary>Where Seq's clients (Serilog's Seq sink) send their key.</summary>
+    public const string SeqHeader = "X-Seq-ApiKey";
+
     public static async Task<(ApiKey? Key, IResult? Problem)> AuthenticateAsync(HttpContext http, ApiKeyStore keys)
     {
-        if (!http.Request.Headers.TryGetValue(Header, out var values) || string.IsNullOrWhiteSpace(values.ToString()))
+        var presented = http.Request.Headers[Header].ToString();
+        if (string.IsNullOrWhiteSpace(presented)) presented = http.Request.Headers[SeqHeader].ToString();
+        if (string.IsNullOrWhiteSpace(presented))
             return (null, Problems.Unauthorized($"Missing API key: send it in the {Header} header."));
-        var key = await keys.FindActiveAsync(values.ToString(), http.RequestAborted);
+        var key = await keys.FindActiveAsync(presented, http.RequestAborted);
         return key is null
             ? (null, Problems.Unauthorized("The API key is not valid or has been revoked."))
             : (key, null);

@@ -25,7 +25,8 @@ public sealed record IngestResponse(
     [property: JsonPropertyName("receipts")] IReadOnlyList<IngestReceipt> Receipts);
 
 /// <summary>
-/// POST /api/v1/events: one JSON object, a JSON array or NDJSON. All-or-nothing per request;
+/// POST /api/v1/events: one JSON object, a JSON array or NDJSON; POST /api/v1/events/clef (and Seq's
+/// /api/events/raw): Serilog's CLEF. All-or-nothing per request;
 /// the response comes after the events are committed. A retried event_id returns the original
 /// receipt (marked "duplicate": true) and stores nothing.
 /// </summary>
@@ -35,20 +36,40 @@ public static class IngestEndpoints
     {
         // Sources authenticate with their API key, not a user cookie.
         app.MapPost("/api/v1/events", PostEventsAsync).DisableAntiforgery().AllowAnonymous();
+        app.MapPost("/api/v1/events/clef", PostClefAsync).DisableAntiforgery().AllowAnonymous();
+        // Seq's ingestion path, so Serilog's Seq sink (and anything else that ships to Seq) can
+        // point at the portal's address as it is.
+        app.MapPost("/api/events/raw", PostClefAsync).DisableAntiforgery().AllowAnonymous();
     }
 
-    private static async Task<IResult> PostEventsAsync(HttpContext http, ApiKeyStore keys, ILedgerAppend ledger, FullTextIndexer index,
-        IOptions<SearchOptions> search, TimeProvider time)
+    private static Task<IResult> PostEventsAsync(HttpContext http, ApiKeyStore keys, ILedgerAppend ledger, FullTextIndexer index,
+        IOptions<SearchOptions> search, TimeProvider time) =>
+        IngestAsync(http, keys, ledger, index, search, time,
+            FormatOf(http.Request.ContentType) is { } format ? (_, body, at) => EventParser.Parse(body, format, at) : null,
+            "Send Content-Type application/json (one object or an array) or application/x-ndjson (one object per line).");
+
+    private static Task<IResult> PostClefAsync(HttpContext http, ApiKeyStore keys, ILedgerAppend ledger, FullTextIndexer index,
+        IOptions<SearchOptions> search, TimeProvider time) =>
+        IngestAsync(http, keys, ledger, index, search, time,
+            IsMediaType(http.Request.ContentType, ClefParser.MediaType) ? (key, body, at) => ClefParser.Parse(body, key.DefaultLogType, at) : null,
+            $"Send Content-Type {ClefParser.MediaType} (CLEF: one Serilog compact JSON event per line).");
+
+    /// <summary>How a body of the request's content type becomes events.</summary>
+    private delegate ParseResult BodyParser(ApiKey key, ReadOnlyMemory<byte> body, DateTimeOffset receivedAt);
+
+    /// <summary>
+    /// Every ingest format's path: the key, the index's lag, the content type, the body's size, the events
+    /// (all valid or nothing stored), the key's grants, then one commit, answered with the receipts.
+    /// </summary>
+    private static async Task<IResult> IngestAsync(HttpContext http, ApiKeyStore keys, ILedgerAppend ledger, FullTextIndexer index,
+        IOptions<SearchOptions> search, TimeProvider time, BodyParser? parser, string formatsTaken)
     {
         var receivedAt = time.GetUtcNow();
         var (key, problem) = await ApiKeyAuthentication.AuthenticateAsync(http, keys);
         if (problem is not null) return problem;
         if (index.TooFarBehind) return Problems.IndexBehind(http, index.Lag, search.Value.MaxUnindexed);
 
-        var format = FormatOf(http.Request.ContentType);
-        if (format is null)
-            return Problems.UnsupportedMediaType(
-                "Send Content-Type application/json (one object or an array) or application/x-ndjson (one object per line).");
+        if (parser is null) return Problems.UnsupportedMediaType(formatsTaken);
 
         if (http.Request.ContentLength > IngestLimits.MaxRequestBytes)
             return Problems.TooLarge($"The request body is {http.Request.ContentLength} bytes, over the limit of {IngestLimits.MaxRequestBytes} bytes ({Formats.Size(IngestLimits.MaxRequestBytes)}) per request.");
@@ -59,7 +80,7 @@ public static class IngestEndpoints
             if (length < 0)
                 return Problems.TooLarge($"The request body is over the limit of {IngestLimits.MaxRequestBytes} bytes ({Formats.Size(IngestLimits.MaxRequestBytes)}) per request.");
             // The parsed events own copies of their data, so the body's buffer goes back to the pool here.
-            parsed = EventParser.Parse(buffer.AsMemory(0, length), format.Value, receivedAt);
+            parsed = parser(key!, buffer.AsMemory(0, length), receivedAt);
         }
         finally
         {
@@ -93,6 +114,9 @@ public static class IngestEndpoints
         return Results.Ok(new IngestResponse(receipts.Count,
             receipts.Select(r => new IngestReceipt(r.Seq, r.Hash, r.EventId, r.Duplicate)).ToList()));
     }
+
+    private static bool IsMediaType(string? contentType, string mediaType) =>
+        string.Equals(contentType?.Split(';', 2)[0].Trim(), mediaType, StringComparison.OrdinalIgnoreCase);
 
     private static BodyFormat? FormatOf(string? contentType)
     {

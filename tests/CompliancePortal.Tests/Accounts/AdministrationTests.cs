@@ -112,7 +112,7 @@ public sealed class AdministrationTests(PostgresFixture postgres) : IAsyncLifeti
     public async Task ApiKey_CreatedThenRevoked_WorksOnlyForGrantedTypesThenIsRefusedAtOnce()
     {
         var store = _portal.Services.GetRequiredService<ApiKeyStore>();
-        var (key, plain) = await store.CreateAsync(Admin, "risk-engine", [LogTypes.Risk], canVerify: false, CancellationToken.None);
+        var (key, plain) = await store.CreateAsync(Admin, "risk-engine", [LogTypes.Risk], canVerify: false, defaultLogType: null, CancellationToken.None);
         var client = _portal.CreateClient();
 
         Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync("""{"log_type":"RISK","event":"risk_check_passed"}""", plain)).StatusCode);
@@ -128,13 +128,15 @@ public sealed class AdministrationTests(PostgresFixture postgres) : IAsyncLifeti
     }
 
     [Theory]
-    [InlineData("Bad Name", "lower-case")]
-    [InlineData("ok-name", "at least one")]
-    public async Task ApiKey_InvalidRequest_IsRefusedAndStoresNothing(string name, string reason)
+    [InlineData("Bad Name", "TRADE", null, "lower-case")]
+    [InlineData("ok-name", "", null, "at least one")]
+    [InlineData("ok-name", "TRADE", "RISK", "default log type must be one the key may write (TRADE)")]
+    public async Task ApiKey_InvalidRequest_IsRefusedAndStoresNothing(string name, string types, string? defaultType, string reason)
     {
         var store = _portal.Services.GetRequiredService<ApiKeyStore>();
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => store.CreateAsync(Admin, name, name == "ok-name" ? [] : [LogTypes.Trade], false, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+            store.CreateAsync(Admin, name, types.Split(',', StringSplitOptions.RemoveEmptyEntries), false, defaultType, CancellationToken.None));
 
         Assert.Contains(reason, error.Message);
         Assert.Equal(0L, await _db.ScalarAsync("SELECT count(*) FROM api_keys"));

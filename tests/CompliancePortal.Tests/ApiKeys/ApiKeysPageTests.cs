@@ -37,18 +37,23 @@ public sealed class ApiKeysPageTests(PostgresFixture postgres) : PortalTest(post
         cut.Find("[data-testid=key-name] input, input[data-testid=key-name]").Change("risk-engine");
         await cut.InvokeAsync(() => cut.FindComponent<MudSelect<string>>().Instance.SelectedValuesChanged.InvokeAsync([LogTypes.Risk, LogTypes.System]));
         await cut.InvokeAsync(() => cut.FindComponents<MudCheckBox<bool>>().Single(c => c.Instance.Label == "May verify").Instance.ValueChanged.InvokeAsync(true));
+        await cut.InvokeAsync(() => cut.FindComponents<MudSelect<string>>()[1].Instance.ValueChanged.InvokeAsync(LogTypes.System));
         await cut.Find("button[data-testid=create-key]").ClickAsync(new());
 
         var plain = cut.WaitForElement("[data-testid=new-key]").TextContent.Trim();
-        Assert.Equal(["risk-engine", "RISK, SYSTEM", "yes"], RowOf(cut, "risk-engine").QuerySelectorAll("td").Take(3).Select(td => td.TextContent.Trim()));
-        Assert.Equal("active", RowOf(cut, "risk-engine").QuerySelectorAll("td")[4].TextContent.Trim());
+        Assert.Equal(["risk-engine", "RISK, SYSTEM", "SYSTEM", "yes"], RowOf(cut, "risk-engine").QuerySelectorAll("td").Take(4).Select(td => td.TextContent.Trim()));
+        Assert.Equal("active", RowOf(cut, "risk-engine").QuerySelectorAll("td")[5].TextContent.Trim());
         Assert.Equal("", cut.FindComponents<MudTextField<string>>()[0].Instance.GetState(x => x.Value));
         Assert.Equal(HttpStatusCode.OK, await PostAsync(plain, LogTypes.Risk));
         Assert.Equal(HttpStatusCode.Forbidden, await PostAsync(plain, LogTypes.Trade));
+        // The default log type is what a CLEF record without one is given.
+        var clef = await IngestClient.SendAsync(Client, """{"@t":"2026-12-03T10:00:00Z","@mt":"untyped"}""", "application/vnd.serilog.clef", plain, "/api/v1/events/clef");
+        Assert.Equal(HttpStatusCode.OK, clef.StatusCode);
+        Assert.Equal("SYSTEM", await Db.ScalarAsync("SELECT log_type FROM audit_log WHERE event = 'untyped'"));
 
         await RowOf(cut, "risk-engine").QuerySelector("button")!.ClickAsync(new());
 
-        cut.WaitForAssertion(() => Assert.StartsWith("revoked ", RowOf(cut, "risk-engine").QuerySelectorAll("td")[4].TextContent.Trim()));
+        cut.WaitForAssertion(() => Assert.StartsWith("revoked ", RowOf(cut, "risk-engine").QuerySelectorAll("td")[5].TextContent.Trim()));
         Assert.Null(RowOf(cut, "risk-engine").QuerySelector("button"));
         Assert.Equal(HttpStatusCode.Unauthorized, await PostAsync(plain, LogTypes.Risk));
     }

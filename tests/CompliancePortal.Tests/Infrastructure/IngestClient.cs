@@ -13,9 +13,9 @@ public static class IngestClient
     public static Task<HttpResponseMessage> PostNdJsonAsync(this HttpClient client, IEnumerable<string> lines, string? key = null) =>
         SendAsync(client, string.Join('\n', lines) + "\n", "application/x-ndjson", key);
 
-    public static async Task<HttpResponseMessage> SendAsync(HttpClient client, string body, string contentType, string? key)
+    public static async Task<HttpResponseMessage> SendAsync(HttpClient client, string body, string contentType, string? key, string path = "/api/v1/events")
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/events")
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
         {
             Content = new StringContent(body, Encoding.UTF8),
         };
