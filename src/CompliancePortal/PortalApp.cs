@@ -71,9 +71,12 @@ public static class PortalApp
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+        // OpenTelemetry collectors send gzip by default; each endpoint's size limit applies to the decompressed body.
+        builder.Services.AddRequestDecompression();
 
         var app = builder.Build();
         app.UseStaticFiles();   // the repository-root wwwroot/, before routing so no page or policy sees these requests
+        app.UseRequestDecompression();
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();

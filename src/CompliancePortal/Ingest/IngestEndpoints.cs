@@ -5,7 +5,9 @@ using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Ingest;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Core.Search;
+using Google.Protobuf;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Proto.Collector.Logs.V1;
 
 namespace CompliancePortal.Ingest;
 
@@ -26,7 +28,8 @@ public sealed record IngestResponse(
 
 /// <summary>
 /// POST /api/v1/events: one JSON object, a JSON array or NDJSON; POST /api/v1/events/clef (and Seq's
-/// /api/events/raw): Serilog's CLEF. All-or-nothing per request;
+/// /api/events/raw): Serilog's CLEF; POST /v1/logs (and /api/v1/otlp/v1/logs): OTLP/HTTP logs.
+/// All-or-nothing per request;
 /// the response comes after the events are committed. A retried event_id returns the original
 /// receipt (marked "duplicate": true) and stores nothing.
 /// </summary>
@@ -40,6 +43,9 @@ public static class IngestEndpoints
         // Seq's ingestion path, so Serilog's Seq sink (and anything else that ships to Seq) can
         // point at the portal's address as it is.
         app.MapPost("/api/events/raw", PostClefAsync).DisableAntiforgery().AllowAnonymous();
+        // OTLP/HTTP's default path, so an OpenTelemetry SDK or collector needs only the portal's address.
+        app.MapPost("/v1/logs", PostOtlpAsync).DisableAntiforgery().AllowAnonymous();
+        app.MapPost("/api/v1/otlp/v1/logs", PostOtlpAsync).DisableAntiforgery().AllowAnonymous();
     }
 
     private static Task<IResult> PostEventsAsync(HttpContext http, ApiKeyStore keys, ILedgerAppend ledger, FullTextIndexer index,
@@ -54,6 +60,19 @@ public static class IngestEndpoints
             IsMediaType(http.Request.ContentType, ClefParser.MediaType) ? (key, body, at) => ClefParser.Parse(body, key.DefaultLogType, at) : null,
             $"Send Content-Type {ClefParser.MediaType} (CLEF: one Serilog compact JSON event per line).");
 
+    private static Task<IResult> PostOtlpAsync(HttpContext http, ApiKeyStore keys, ILedgerAppend ledger, FullTextIndexer index,
+        IOptions<SearchOptions> search, TimeProvider time)
+    {
+        bool? json = IsMediaType(http.Request.ContentType, OtlpParser.JsonMediaType) ? true
+            : IsMediaType(http.Request.ContentType, OtlpParser.ProtobufMediaType) ? false : null;
+        return IngestAsync(http, keys, ledger, index, search, time,
+            json is { } j ? (key, body, at) => OtlpParser.Parse(body, j, key.DefaultLogType, at) : null,
+            $"Send Content-Type {OtlpParser.ProtobufMediaType} or {OtlpParser.JsonMediaType} (an OTLP ExportLogsServiceRequest).",
+            // OTLP says a success is an ExportLogsServiceResponse in the request's encoding: empty in
+            // protobuf; in JSON the receipts, which an OTLP client ignores as unknown fields.
+            json == false ? _ => Results.Bytes(new ExportLogsServiceResponse().ToByteArray(), OtlpParser.ProtobufMediaType) : null);
+    }
+
     /// <summary>How a body of the request's content type becomes events.</summary>
     private delegate ParseResult BodyParser(ApiKey key, ReadOnlyMemory<byte> body, DateTimeOffset receivedAt);
 
@@ -62,7 +81,7 @@ public static class IngestEndpoints
     /// (all valid or nothing stored), the key's grants, then one commit, answered with the receipts.
     /// </summary>
     private static async Task<IResult> IngestAsync(HttpContext http, ApiKeyStore keys, ILedgerAppend ledger, FullTextIndexer index,
-        IOptions<SearchOptions> search, TimeProvider time, BodyParser? parser, string formatsTaken)
+        IOptions<SearchOptions> search, TimeProvider time, BodyParser? parser, string formatsTaken, Func<IngestResponse, IResult>? answer = null)
     {
         var receivedAt = time.GetUtcNow();
         var (key, problem) = await ApiKeyAuthentication.AuthenticateAsync(http, keys);
@@ -111,8 +130,8 @@ public static class IngestEndpoints
             return Problems.InvalidEvents([new IngestError(null, null, $"the database refused a value: {ex.Message}")]);
         }
 
-        return Results.Ok(new IngestResponse(receipts.Count,
-            receipts.Select(r => new IngestReceipt(r.Seq, r.Hash, r.EventId, r.Duplicate)).ToList()));
+        var response = new IngestResponse(receipts.Count, receipts.Select(r => new IngestReceipt(r.Seq, r.Hash, r.EventId, r.Duplicate)).ToList());
+        return answer?.Invoke(response) ?? Results.Ok(response);
     }
 
     private static bool IsMediaType(string? contentType, string mediaType) =>
