@@ -13,6 +13,8 @@ if [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
 if ! command -v python3 >/dev/null 2>&1; then missing+=(python3); fi
 # The structlog source test runs the seed's logging configuration with Debian's python3.
 if ! /usr/bin/python3 -c 'import structlog' >/dev/null 2>&1; then missing+=(python3-structlog); fi
+# The metrics test parses a scrape with the Prometheus client's own text-format parser.
+if ! /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1; then missing+=(python3-prometheus-client); fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing: ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

@@ -17,6 +17,7 @@ using CompliancePortal.Jobs;
 using CompliancePortal.Ledger;
 using CompliancePortal.LiveFeed;
 using CompliancePortal.Materials;
+using CompliancePortal.Metrics;
 using CompliancePortal.Packages;
 using CompliancePortal.Positions;
 using CompliancePortal.Preclearance;
@@ -68,6 +69,7 @@ public static class PortalApp
         builder.AddBlotter();
         builder.AddDailyCertification();
         builder.AddAlerts();
+        builder.AddMetrics();
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
@@ -84,6 +86,7 @@ public static class PortalApp
         app.MapStaticAssets().AllowAnonymous();
         app.MapAccountEndpoints();
         app.MapIngestApi();
+        app.MapMetrics();
         app.MapLedgerApi();
         app.MapCheckpointApi();
         app.MapPreclearanceApi();

@@ -45,6 +45,14 @@ public sealed class AlertService(IDbContextFactory<PortalDbContext> contexts, IL
         return await db.Alerts.CountAsync(a => a.Status == AlertStatus.Open, ct);
     }
 
+    /// <summary>Open alerts by severity (severities without one left out).</summary>
+    public async Task<IReadOnlyDictionary<string, int>> OpenBySeverityAsync(CancellationToken ct = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Alerts.Where(a => a.Status == AlertStatus.Open).GroupBy(a => a.Severity)
+            .ToDictionaryAsync(g => g.Key, g => g.Count(), ct);
+    }
+
     /// <summary>Marks an open alert handled, with a note saying what was done; the ledger records who, when and the note.</summary>
     public async Task<Outcome<Alert>> AcknowledgeAsync(Actor actor, long id, string? note, CancellationToken ct = default)
     {

@@ -67,6 +67,8 @@ public static class FeedFields
     [
         "trade_id", "asset", "action", "symbol", "quantity", "fill_price", "limit_price", "slippage_pct", "error",
         "api", "endpoint", "status_code", "latency_ms", "check", "severity", "trigger",
+        // For the Prometheus metrics made from the ledger: a trade's execution time and the NAV.
+        "fill_timestamp", "portfolio_nav_after", "nav",
     ];
 
     private static readonly HashSet<string> Set = [.. All];

@@ -5,6 +5,7 @@ using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Ingest;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Core.Search;
+using CompliancePortal.Metrics;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Proto.Collector.Logs.V1;
@@ -48,24 +49,21 @@ public static class IngestEndpoints
         app.MapPost("/api/v1/otlp/v1/logs", PostOtlpAsync).DisableAntiforgery().AllowAnonymous();
     }
 
-    private static Task<IResult> PostEventsAsync(HttpContext http, ApiKeyStore keys, ILedgerAppend ledger, FullTextIndexer index,
-        IOptions<SearchOptions> search, TimeProvider time) =>
-        IngestAsync(http, keys, ledger, index, search, time,
+    private static Task<IResult> PostEventsAsync(HttpContext http, [AsParameters] IngestServices services) =>
+        IngestAsync(http, services,
             FormatOf(http.Request.ContentType) is { } format ? (_, body, at) => EventParser.Parse(body, format, at) : null,
             "Send Content-Type application/json (one object or an array) or application/x-ndjson (one object per line).");
 
-    private static Task<IResult> PostClefAsync(HttpContext http, ApiKeyStore keys, ILedgerAppend ledger, FullTextIndexer index,
-        IOptions<SearchOptions> search, TimeProvider time) =>
-        IngestAsync(http, keys, ledger, index, search, time,
+    private static Task<IResult> PostClefAsync(HttpContext http, [AsParameters] IngestServices services) =>
+        IngestAsync(http, services,
             IsMediaType(http.Request.ContentType, ClefParser.MediaType) ? (key, body, at) => ClefParser.Parse(body, key.DefaultLogType, at) : null,
             $"Send Content-Type {ClefParser.MediaType} (CLEF: one Serilog compact JSON event per line).");
 
-    private static Task<IResult> PostOtlpAsync(HttpContext http, ApiKeyStore keys, ILedgerAppend ledger, FullTextIndexer index,
-        IOptions<SearchOptions> search, TimeProvider time)
+    private static Task<IResult> PostOtlpAsync(HttpContext http, [AsParameters] IngestServices services)
     {
         bool? json = IsMediaType(http.Request.ContentType, OtlpParser.JsonMediaType) ? true
             : IsMediaType(http.Request.ContentType, OtlpParser.ProtobufMediaType) ? false : null;
-        return IngestAsync(http, keys, ledger, index, search, time,
+        return IngestAsync(http, services,
             json is { } j ? (key, body, at) => OtlpParser.Parse(body, j, key.DefaultLogType, at) : null,
             $"Send Content-Type {OtlpParser.ProtobufMediaType} or {OtlpParser.JsonMediaType} (an OTLP ExportLogsServiceRequest).",
             // OTLP says a success is an ExportLogsServiceResponse in the request's encoding: empty in
@@ -80,13 +78,17 @@ public static class IngestEndpoints
     /// Every ingest format's path: the key, the index's lag, the content type, the body's size, the events
     /// (all valid or nothing stored), the key's grants, then one commit, answered with the receipts.
     /// </summary>
-    private static async Task<IResult> IngestAsync(HttpContext http, ApiKeyStore keys, ILedgerAppend ledger, FullTextIndexer index,
-        IOptions<SearchOptions> search, TimeProvider time, BodyParser? parser, string formatsTaken, Func<IngestResponse, IResult>? answer = null)
+    /// <summary>What every ingest endpoint uses.</summary>
+    private sealed record IngestServices(ApiKeyStore Keys, ILedgerAppend Ledger, FullTextIndexer Index, IOptions<SearchOptions> Search,
+        TimeProvider Time, PortalMetrics Metrics);
+
+    private static async Task<IResult> IngestAsync(HttpContext http, IngestServices services, BodyParser? parser, string formatsTaken,
+        Func<IngestResponse, IResult>? answer = null)
     {
-        var receivedAt = time.GetUtcNow();
-        var (key, problem) = await ApiKeyAuthentication.AuthenticateAsync(http, keys);
+        var receivedAt = services.Time.GetUtcNow();
+        var (key, problem) = await ApiKeyAuthentication.AuthenticateAsync(http, services.Keys);
         if (problem is not null) return problem;
-        if (index.TooFarBehind) return Problems.IndexBehind(http, index.Lag, search.Value.MaxUnindexed);
+        if (services.Index.TooFarBehind) return Problems.IndexBehind(http, services.Index.Lag, services.Search.Value.MaxUnindexed);
 
         if (parser is null) return Problems.UnsupportedMediaType(formatsTaken);
 
@@ -115,7 +117,10 @@ public static class IngestEndpoints
         IReadOnlyList<LedgerReceipt> receipts;
         try
         {
-            receipts = await ledger.AppendAsync(key!.Source, parsed.Events);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            receipts = await services.Ledger.AppendAsync(key!.Source, parsed.Events);
+            services.Metrics.IngestCommitSeconds.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            services.Metrics.IngestBatchEvents.Observe(receipts.Count);
         }
         catch (LedgerBusyException)
         {
