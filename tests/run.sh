@@ -15,6 +15,8 @@ if ! command -v python3 >/dev/null 2>&1; then missing+=(python3); fi
 if ! /usr/bin/python3 -c 'import structlog' >/dev/null 2>&1; then missing+=(python3-structlog); fi
 # The metrics test parses a scrape with the Prometheus client's own text-format parser.
 if ! /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1; then missing+=(python3-prometheus-client); fi
+# The journal mailbox tests run a real IMAP server.
+if [ ! -x /usr/sbin/dovecot ] || ! ls /usr/lib/dovecot/imap >/dev/null 2>&1; then missing+=(dovecot-imapd); fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing: ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

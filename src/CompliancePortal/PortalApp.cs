@@ -24,6 +24,7 @@ using CompliancePortal.Preclearance;
 using CompliancePortal.Reports;
 using CompliancePortal.Retention;
 using CompliancePortal.Search;
+using CompliancePortal.Security;
 using MudBlazor.Services;
 
 namespace CompliancePortal;
@@ -70,6 +71,7 @@ public static class PortalApp
         builder.AddDailyCertification();
         builder.AddAlerts();
         builder.AddMetrics();
+        builder.AddTransportSecurity();
         builder.Services.AddHostedService<StartupBanner>();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
@@ -77,11 +79,13 @@ public static class PortalApp
         builder.Services.AddRequestDecompression();
 
         var app = builder.Build();
+        app.UseTransportSecurity();
         app.UseStaticFiles();   // the repository-root wwwroot/, before routing so no page or policy sees these requests
         app.UseRequestDecompression();
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.UseAntiforgery();
         app.MapStaticAssets().AllowAnonymous();
         app.MapAccountEndpoints();
@@ -100,7 +104,8 @@ public static class PortalApp
         app.MapJobsDashboard();
         app.MapBlotterApi();
         app.MapCertificationApi();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // The portal's own Content-Security-Policy (Security/) already says frame-ancestors 'none'.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;
     }
 }

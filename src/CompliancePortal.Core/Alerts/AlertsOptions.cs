@@ -46,6 +46,8 @@ public sealed class AlertsOptions : ISettings
             if (channel.Kind == AlertChannelKind.Email)
             {
                 if (string.IsNullOrWhiteSpace(Smtp.Host)) return $"Alerts:Channels:{name} sends mail but Alerts:Smtp:Host is not set";
+                if (!string.IsNullOrEmpty(Smtp.UserName) && !Smtp.StartTls)
+                    return "Alerts:Smtp:UserName is set but Alerts:Smtp:StartTls is false: the portal sends mail credentials only over TLS";
                 if (channel.To.Length == 0 || !channel.To.All(a => MimeKit.MailboxAddress.TryParse(a, out _)))
                     return $"Alerts:Channels:{name}:To needs one or more mail addresses";
             }

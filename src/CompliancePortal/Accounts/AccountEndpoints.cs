@@ -11,7 +11,7 @@ public static class AccountEndpoints
 {
     public static void MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/account/login", SignInAsync).AllowAnonymous();
+        app.MapPost("/account/login", SignInAsync).AllowAnonymous().RequireRateLimiting(AccountSetup.SignInRateLimit);
         app.MapPost("/account/logout", async (HttpContext http, SignInManager<PortalUser> signIn, UserActionLog log) =>
         {
             await log.RecordAsync(AccountSetup.ActorOf(http), "portal_sign_out", new { }, LogTypes.System);
@@ -19,6 +19,17 @@ public static class AccountEndpoints
             return Results.LocalRedirect("/account/login");
         });
     }
+
+    /// <summary>The longest typed name a failed sign-in's ledger entry keeps.</summary>
+    public const int MaxRecordedNameLength = 64;
+
+    // Identity's own limit: a longer name cannot be a user.
+    private const int MaxUserNameLength = 256;
+
+    private static readonly PortalUser Nobody = new() { UserName = "nobody" };
+
+    // A hash made once with Identity's hasher and settings, checked for names that are no user's.
+    private static readonly string NobodysHash = new PasswordHasher<PortalUser>().HashPassword(Nobody, Guid.NewGuid().ToString());
 
     private static async Task<IResult> SignInAsync(
         HttpContext http,
@@ -31,11 +42,18 @@ public static class AccountEndpoints
     {
         var target = IsLocal(returnUrl) ? returnUrl! : "/";
         var name = (userName ?? "").Trim();
-        var user = name.Length == 0 ? null : await users.FindByNameAsync(name);
-        var actor = AccountSetup.ActorOf(http) with { UserName = name.Length == 0 ? "anonymous" : name };
+        var user = name.Length == 0 || name.Length > MaxUserNameLength ? null : await users.FindByNameAsync(name);
+        // The ledger keeps what was typed as the name, cut short; never anything of the password.
+        var actor = AccountSetup.ActorOf(http) with { UserName = name.Length == 0 ? "anonymous" : name[..Math.Min(name.Length, MaxRecordedNameLength)] };
 
-        if (user is null || user.IsDisabled || string.IsNullOrEmpty(password))
-            return await FailAsync(user is null ? "unknown user" : user.IsDisabled ? "user disabled" : "no password");
+        if (user is null)
+        {
+            // As long as checking a real user's password, so the answer's time does not say which names exist.
+            users.PasswordHasher.VerifyHashedPassword(Nobody, NobodysHash, password ?? "");
+            return await FailAsync("unknown user");
+        }
+        if (user.IsDisabled || string.IsNullOrEmpty(password))
+            return await FailAsync(user.IsDisabled ? "user disabled" : "no password");
 
         var result = await signIn.PasswordSignInAsync(user, password, isPersistent: false, lockoutOnFailure: true);
         if (!result.Succeeded)

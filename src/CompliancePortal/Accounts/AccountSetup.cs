@@ -1,3 +1,4 @@
+using System.Threading.RateLimiting;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Data;
@@ -26,6 +27,15 @@ public static class AccountSetup
             .AddEntityFrameworkStores<PortalDbContext>()
             .AddDefaultTokenProviders();
 
+        // Cookies over HTTPS only, but in Development and on the embedded quick start (plain http on loopback).
+        var secure = builder.Environment.IsDevelopment() || string.IsNullOrEmpty(builder.Configuration.GetConnectionString("Portal"))
+            ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+        builder.Services.AddAntiforgery(o =>
+        {
+            o.Cookie.SecurePolicy = secure;
+            // Every response already says DENY (Security/SecuritySetup.cs); antiforgery's SAMEORIGIN would make it two.
+            o.SuppressXFrameOptionsHeader = true;
+        });
         builder.Services.ConfigureApplicationCookie(o =>
         {
             o.LoginPath = "/account/login";
@@ -33,11 +43,21 @@ public static class AccountSetup
             o.Cookie.Name = "cp.auth";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = secure;
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
             o.SlidingExpiration = true;
             // Programs (API, hub negotiation) get status codes, not a redirect to a sign-in page.
             o.Events.OnRedirectToLogin = ctx => StatusOrRedirect(ctx, StatusCodes.Status401Unauthorized);
             o.Events.OnRedirectToAccessDenied = ctx => StatusOrRedirect(ctx, StatusCodes.Status403Forbidden);
+        });
+
+        var signIn = builder.AddSettings<SignInOptions>();
+        builder.Services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(SignInRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = signIn.PermitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
 
         var authorization = builder.Services.AddAuthorizationBuilder()
@@ -52,6 +72,9 @@ public static class AccountSetup
         builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
         builder.Services.AddHostedService<RoleSeeder>();
     }
+
+    /// <summary>The rate limiter policy of POST /account/login: <see cref="SignInOptions.PermitsPerMinute"/> per client address.</summary>
+    public const string SignInRateLimit = "sign-in";
 
     private static Task StatusOrRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int status)
     {

@@ -2,6 +2,7 @@ using CompliancePortal.Alerts;
 using CompliancePortal.Archive;
 using CompliancePortal.Backup;
 using CompliancePortal.Blotter;
+using CompliancePortal.Communications;
 using CompliancePortal.Ledger;
 using CompliancePortal.Packages;
 using CompliancePortal.Positions;
@@ -38,6 +39,7 @@ internal sealed class RecurringJobsRegistration(JobsOptions options, OwnerJobsHe
             ["package-recovery"] = (m, cron) => m.AddOrUpdate<PackageRecoveryJob>("package-recovery", j => j.RunAsync(CancellationToken.None), cron),
             ["retention"] = (m, cron) => m.AddOrUpdate<RetentionJob>("retention", j => j.RunAsync(CancellationToken.None), cron),
             ["daily-summary"] = (m, cron) => m.AddOrUpdate<DailySummaryJob>("daily-summary", j => j.RunAsync(CancellationToken.None), cron),
+            ["imap-capture"] = (m, cron) => m.AddOrUpdate<MailboxCaptureJob>("imap-capture", j => j.RunAsync(CancellationToken.None), cron),
         };
 
     public Task StartAsync(CancellationToken cancellationToken)

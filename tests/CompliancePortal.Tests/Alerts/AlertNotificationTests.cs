@@ -147,6 +147,21 @@ public sealed class AlertNotificationTests(PostgresFixture postgres) : IAsyncLif
     }
 
     [Fact]
+    public async Task MailCredentialsWithoutTls_StopThePortalFromStarting()
+    {
+        await using var portal = new PortalFactory(_db, b =>
+        {
+            b.UseSetting("Alerts:Channels:email:Kind", "Email");
+            b.UseSetting("Alerts:Channels:email:To:0", "cco@adviser.example");
+            b.UseSetting("Alerts:Smtp:Host", "mail.adviser.example");
+            b.UseSetting("Alerts:Smtp:UserName", "portal");
+            b.UseSetting("Alerts:Smtp:Password", "secret");
+        });
+        var ex = Assert.ThrowsAny<Exception>(() => portal.CreateClient());
+        Assert.Contains("Alerts:Smtp:UserName is set but Alerts:Smtp:StartTls is false", ex.ToString());
+    }
+
+    [Fact]
     public async Task WebhookChannelWithoutAnHttpAddress_StopsThePortalFromStarting()
     {
         await using var portal = new PortalFactory(_db, b =>

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using CompliancePortal.Core.LiveFeed;
 using CompliancePortal.LiveFeed;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -10,22 +9,14 @@ namespace CompliancePortal.Tests.Infrastructure;
 /// SignalR clients of /hubs/ledger against a portal on a real Kestrel port, signed in the way
 /// a browser is: the sign-in form sets the auth cookie, which the hub connection then sends.
 /// </summary>
-public static partial class HubClients
+public static class HubClients
 {
     /// <summary>Signs <paramref name="userName"/> in through the form and returns the cookies it got.</summary>
     public static async Task<CookieContainer> SignInAsync(Uri portal, string userName)
     {
         var cookies = new CookieContainer();
         using var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = portal };
-        var form = await http.GetStringAsync("/account/login");
-        var token = AntiforgeryToken().Match(form).Groups[1].Value;
-        using var response = await http.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["userName"] = userName,
-            ["password"] = PortalUsers.Password,
-            ["returnUrl"] = "/",
-            ["__RequestVerificationToken"] = token,
-        }));
+        using var response = await PortalUsers.PostSignInAsync(http, await PortalUsers.SignInFormTokenAsync(http), userName, PortalUsers.Password);
         if (response.StatusCode != HttpStatusCode.Redirect || response.Headers.Location?.OriginalString != "/")
             throw new InvalidOperationException($"sign-in as {userName} failed: {(int)response.StatusCode} {response.Headers.Location}");
         return cookies;
@@ -50,9 +41,6 @@ public static partial class HubClients
         await connection.StartAsync();
         return (connection, log);
     }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryToken();
 }
 
 /// <summary>Every "entry" message a client received, in arrival order, with waits for a given seq.</summary>

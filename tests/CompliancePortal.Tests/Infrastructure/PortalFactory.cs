@@ -25,6 +25,8 @@ public sealed class PortalFactory(TestDatabase database, Action<IWebHostBuilder>
         builder.UseContentRoot(RepositoryRoot.Path);
         builder.UseSetting("ConnectionStrings:Portal", database.Connections.App);
         builder.UseSetting("Demo:Enabled", "false");
+        // Every test user signs in from one address; SignInTests sets the real limit.
+        builder.UseSetting("SignIn:PermitsPerMinute", "100000");
         // No Hangfire server per test host (jobs are run directly by the tests that need them).
         builder.UseSetting("Jobs:Server", "false");
         builder.UseSetting("Demo:ApiKey", ApiKey);
@@ -96,17 +98,26 @@ public static class PortalUsers
     public static async Task<HttpClient> SignedInClientAsync(this PortalFactory factory, string userName)
     {
         var client = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
-        var form = await client.GetStringAsync("/account/login");
-        var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
-        var response = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["userName"] = userName,
-            ["password"] = Password,
-            ["returnUrl"] = "/",
-            ["__RequestVerificationToken"] = token,
-        }));
+        var response = await PostSignInAsync(client, await SignInFormTokenAsync(client), userName, Password);
         if (response.StatusCode != System.Net.HttpStatusCode.Redirect || response.Headers.Location?.OriginalString != "/")
             throw new InvalidOperationException($"sign-in as {userName} failed: {(int)response.StatusCode} {response.Headers.Location}");
         return client;
     }
+
+    /// <summary>Opens the sign-in page as a browser does and returns its form's antiforgery token (the client keeps the cookie).</summary>
+    public static async Task<string> SignInFormTokenAsync(HttpClient client)
+    {
+        var form = await client.GetStringAsync("/account/login");
+        return System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+    }
+
+    /// <summary>Submits the sign-in form.</summary>
+    public static Task<HttpResponseMessage> PostSignInAsync(HttpClient client, string token, string userName, string password, string returnUrl = "/") =>
+        client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["userName"] = userName,
+            ["password"] = password,
+            ["returnUrl"] = returnUrl,
+            ["__RequestVerificationToken"] = token,
+        }));
 }

@@ -131,21 +131,7 @@ public sealed class MetricsTests(PostgresFixture postgres) : PortalTest(postgres
 [Collection(PostgresCollection.Name)]
 public sealed class MetricsWithoutTokenTests(PostgresFixture postgres) : PortalTest(postgres)
 {
-    // The in-memory server gives requests no address: this one gives them the address a test names.
-    private sealed class ClientAddress : IStartupFilter
-    {
-        public Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> Configure(Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> next) => app =>
-        {
-            app.Use(nextStep => http =>
-            {
-                if (http.Request.Headers.TryGetValue("X-Test-Client-Address", out var address)) http.Connection.RemoteIpAddress = IPAddress.Parse(address!);
-                return nextStep(http);
-            });
-            next(app);
-        };
-    }
-
-    protected override void Configure(IWebHostBuilder builder) => builder.ConfigureServices(s => s.AddSingleton<IStartupFilter, ClientAddress>());
+    protected override void Configure(IWebHostBuilder builder) => TestClientAddress.AddTo(builder);
 
     [Theory]
     [InlineData("127.0.0.1", false, 200)]
@@ -155,7 +141,7 @@ public sealed class MetricsWithoutTokenTests(PostgresFixture postgres) : PortalT
     public async Task OnlyThisMachine_MayScrape(string address, bool forwarded, int status)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
-        request.Headers.Add("X-Test-Client-Address", address);
+        request.Headers.Add(TestClientAddress.Header, address);
         if (forwarded) request.Headers.Add("X-Forwarded-For", "198.51.100.7");
 
         var response = await Client.SendAsync(request);
