@@ -1,7 +1,9 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Communications;
 using CompliancePortal.Core.Ledger;
+using CompliancePortal.Core.Search;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -90,6 +92,10 @@ public sealed class MailboxCaptureTests(PostgresFixture postgres) : PortalTest(p
             answer.GetProperty("archive_key").GetString());
         Assert.Equal((await Db.ScalarAsync($"SELECT event_data - 'sha256' FROM audit_log WHERE event_data->>'sha256' = '{Sha(letters[1])}' AND source LIKE 'imap:%'"))?.ToString(),
             (await Db.ScalarAsync($"SELECT event_data - 'sha256' FROM audit_log WHERE event_data->>'sha256' = '{Sha(letters[1])}' AND source = 'key:mail-gateway'"))?.ToString());
+        // Found by audit search like any archived message (the gateway's copy of letter 2 as well).
+        var search = Portal.Services.GetRequiredService<AuditSearch>();
+        var found = await search.SearchAsync(RecordReader.ComplianceOfficer(new Actor("cco-imap")), new AuditQuery { Text = "gannet strategy", LogType = LogTypes.Communication });
+        Assert.Equal(4, found.Rows.Count);
         Assert.True((await LedgerVerifier.VerifyAsync(Portal.Services.GetRequiredService<NpgsqlDataSource>())).Intact);
     }
 
