@@ -19,7 +19,7 @@ internal sealed class StartupBanner(IServer server, IHostApplicationLifetime lif
             Console.WriteLine("==================== CompliancePortal ====================");
             foreach (var address in addresses) Console.WriteLine($"  Portal:        {address}");
             Console.WriteLine($"  Checkpoint verifier key: {checkpointSigner.Verifier.Encoded}");
-            if (demo.Value.Enabled)
+            if (demo.Value.Enabled == true)
             {
                 Console.WriteLine($"  Demo API key:  {demo.Value.ApiKey}   (all log types + verification)");
                 Console.WriteLine($"  Demo logins (password '{demo.Value.Password}'):");

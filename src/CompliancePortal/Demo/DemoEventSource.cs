@@ -161,8 +161,25 @@ public static class DemoSetup
     public static void AddDemoSource(this WebApplicationBuilder builder)
     {
         var demo = builder.AddSettings<DemoOptions>();
-        builder.Services.PostConfigure<DemoOptions>(o => o.ApiKey ??= ApiKeyStore.NewKey());
-        if (!demo.Enabled) return;
+        var embedded = string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Portal"));
+        // The demo users' password is published in the README and the demo key may write every
+        // log type: on a real database that is a back door, so only a test machine may ask for it.
+        if (demo.Enabled == true && !embedded && !builder.Environment.IsDevelopment())
+            throw new InvalidOperationException(
+                $"Demo:Enabled=true is refused in the {builder.Environment.EnvironmentName} environment with ConnectionStrings:Portal set: " +
+                "the demo users' password is published and the demo key may write every log type. Remove Demo:Enabled " +
+                "(the demo runs only on the embedded default), or run with ASPNETCORE_ENVIRONMENT=Development on a test machine.");
+        var on = demo.Enabled ?? embedded;
+        builder.Services.PostConfigure<DemoOptions>(o =>
+        {
+            o.ApiKey ??= ApiKeyStore.NewKey();
+            o.Enabled = on;
+        });
+        if (!on)
+        {
+            builder.Services.AddHostedService<DemoRetirement>();
+            return;
+        }
         builder.Services.AddHostedService<DemoUsers>();
         builder.Services.AddHttpClient(DemoEventSource.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler())

@@ -11,8 +11,13 @@ public sealed class DemoOptions : ISettings
     public string? Problem() =>
         EventsPerSecond < 0 || Backfill < 0 ? "Demo:EventsPerSecond and Demo:Backfill must not be negative" : null;
 
-    /// <summary>On by default so a new machine shows a living portal; set false in production.</summary>
-    public bool Enabled { get; set; } = true;
+    /// <summary>
+    /// Unset: on for the embedded default only (no ConnectionStrings:Portal), so a new machine
+    /// shows a living portal and a real database never gets demo users. Explicit true against a
+    /// configured database is refused outside Development (<see cref="DemoSetup"/>). After
+    /// start-up this holds the outcome.
+    /// </summary>
+    public bool? Enabled { get; set; }
 
     /// <summary>The demo API key (all log types, verification). A random one per start when unset.</summary>
     public string? ApiKey { get; set; }
