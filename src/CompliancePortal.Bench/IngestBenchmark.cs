@@ -124,7 +124,7 @@ public static class IngestBenchmark
             output.WriteLine($"PostgreSQL cluster on port {cluster.Port} in {cluster.Folder}");
             var meter = new ResourceMeter(ResourceMeter.PostmasterPid(Path.Combine(cluster.Folder, "data")), cluster.AdminConnectionString);
 
-            var portalDb = await PortalRoles.EnsureDatabaseAsync(cluster.AdminConnectionString, "bench_portal", ct);
+            var portalDb = await cluster.EnsureDatabaseAsync("bench_portal", ct);
             await DatabaseSetup.MigrateAsync(portalDb, ct);
             await DropIndexesAsync(AdminConnectionString(cluster, "bench_portal"), options.Without, output, ct);
             await CheckpointAsync(cluster, ct);

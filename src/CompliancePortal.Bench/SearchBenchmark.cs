@@ -38,15 +38,15 @@ public static class SearchBenchmark
         }
         var folder = Path.Combine(Directory.GetCurrentDirectory(), configuration["Bench:Folder"] ?? ".data/bench-pg");
         await using var cluster = await EmbeddedPostgres.StartAsync(folder);
-        await RunAsync(cluster.AdminConnectionString, options, Console.Out);
+        await RunAsync(cluster, options, Console.Out);
         return 0;
     }
 
     /// <summary>Creates a fresh database on the cluster, runs the benchmark, drops the database.</summary>
-    public static async Task<SearchBenchResult> RunAsync(string adminConnectionString, Options options, TextWriter output)
+    public static async Task<SearchBenchResult> RunAsync(EmbeddedPostgres cluster, Options options, TextWriter output)
     {
         var database = $"bench_search_{DateTime.UtcNow:yyyyMMddHHmmss}";
-        var connections = await PortalRoles.EnsureDatabaseAsync(adminConnectionString, database);
+        var connections = await cluster.EnsureDatabaseAsync(database);
         SearchBenchResult result;
         try
         {
@@ -58,7 +58,7 @@ public static class SearchBenchmark
         {
             NpgsqlConnection.ClearAllPools();
             if (options.Keep) output.WriteLine($"kept database {database} (--keep)");
-            else await DropAsync(adminConnectionString, database);
+            else await DropAsync(cluster.AdminConnectionString, database);
         }
         output.WriteLine(JsonSerializer.Serialize(result.ToJson()));
         return result;

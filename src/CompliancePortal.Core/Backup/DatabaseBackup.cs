@@ -103,13 +103,14 @@ public sealed class DatabaseBackup(PortalConnections connections, IArchiveStore 
             if (sha != backup.Sha256)
                 throw new InvalidOperationException($"backup {backup.Key} has SHA-256 {sha}, its record says {backup.Sha256}: refusing to restore it");
 
-            var restored = await PortalRoles.EnsureDatabaseAsync(adminConnectionString, database, ct);
+            await PortalRoles.EnsureDatabaseAsync(adminConnectionString, database, ct: ct);
             var target = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = database }.ConnectionString;
             var (args, env) = PostgresTools.ConnectionArgs(target);
             // One transaction: a restore that fails part-way leaves an empty database, not half of one.
             await PostgresTools.RunAsync(PostgresTools.Find("pg_restore"), ["--exit-on-error", "--single-transaction", .. args, temp], ct, environment: env);
 
-            await using var db = NpgsqlDataSource.Create(restored.App);
+            // Verified as the administrator restoring it: the portal roles' passwords are not this command's to know.
+            await using var db = NpgsqlDataSource.Create(target);
             var verification = await LedgerVerifier.VerifyAsync(db, ct);
             return new RestoreResult(backup, database, verification, await HoldsAsync(db, backup.LedgerHead, ct));
         }

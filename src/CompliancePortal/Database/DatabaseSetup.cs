@@ -47,7 +47,7 @@ public static class DatabaseSetup
 
         var options = configuration.ReadSettings<EmbeddedOptions>();
         var embedded = await EmbeddedPostgres.StartAsync(Path.Combine(contentRoot, options.Folder), ct);
-        return (await PortalRoles.EnsureDatabaseAsync(embedded.AdminConnectionString, options.Database, ct), embedded);
+        return (await embedded.EnsureDatabaseAsync(options.Database, ct), embedded);
     }
 
     /// <summary>Throws, naming the maintenance verb, when the database lacks a migration this build has.</summary>

@@ -14,7 +14,7 @@ public sealed class MaintenanceTests(PostgresFixture postgres)
 {
     /// <summary>A database with the two roles and nothing in it (not a copy of the migrated template).</summary>
     private async Task<PortalConnections> EmptyDatabaseAsync() =>
-        await PortalRoles.EnsureDatabaseAsync(postgres.Cluster.AdminConnectionString, "empty_" + Guid.NewGuid().ToString("N")[..10]);
+        await postgres.Cluster.EnsureDatabaseAsync("empty_" + Guid.NewGuid().ToString("N")[..10]);
 
     private static async Task<object?> ScalarAsync(string connectionString, string sql)
     {

@@ -26,7 +26,7 @@ public sealed class PostgresFixture : IAsyncLifetime
     {
         var folder = Path.Combine(Path.GetTempPath(), "cp-tests-" + Guid.NewGuid().ToString("N")[..8]);
         _cluster = await EmbeddedPostgres.StartAsync(folder);
-        var template = await PortalRoles.EnsureDatabaseAsync(_cluster.AdminConnectionString, Template);
+        var template = await _cluster.EnsureDatabaseAsync(Template);
         await DatabaseSetup.MigrateAsync(template);
         NpgsqlConnection.ClearAllPools();
     }
@@ -48,7 +48,7 @@ public sealed class PostgresFixture : IAsyncLifetime
         {
             CreateLock.Release();
         }
-        var connections = await PortalRoles.EnsureDatabaseAsync(Cluster.AdminConnectionString, name);
+        var connections = await Cluster.EnsureDatabaseAsync(name);
         return new TestDatabase(name, new CompliancePortal.Core.Database.PortalConnections(ShortIdle(connections.App), ShortIdle(connections.Owner)),
             ShortIdle(AdminConnectionString(name)));
     }

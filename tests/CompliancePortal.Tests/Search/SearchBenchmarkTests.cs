@@ -12,7 +12,7 @@ public sealed class SearchBenchmarkTests(PostgresFixture postgres)
     {
         var output = new StringWriter();
 
-        var result = await SearchBenchmark.RunAsync(postgres.Cluster.AdminConnectionString, new SearchBenchmark.Options(Events: 3000, Runs: 2, Unindexed: 1000), output);
+        var result = await SearchBenchmark.RunAsync(postgres.Cluster, new SearchBenchmark.Options(Events: 3000, Runs: 2, Unindexed: 1000), output);
 
         var last = output.ToString().TrimEnd().Split('\n')[^1];
         using var json = JsonDocument.Parse(last);
