@@ -84,6 +84,7 @@ public static class PortalApp
         app.UseRequestDecompression();
         app.UseRouting();
         app.UseAuthentication();
+        app.UseCrossSiteGuard();
         app.UseAuthorization();
         app.UseRateLimiter();
         app.UseAntiforgery();

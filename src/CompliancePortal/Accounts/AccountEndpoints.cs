@@ -1,6 +1,7 @@
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Ledger;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 
@@ -12,8 +13,10 @@ public static class AccountEndpoints
     public static void MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/account/login", SignInAsync).AllowAnonymous().RequireRateLimiting(AccountSetup.SignInRateLimit);
-        app.MapPost("/account/logout", async (HttpContext http, SignInManager<PortalUser> signIn, UserActionLog log) =>
+        app.MapPost("/account/logout", async (HttpContext http, SignInManager<PortalUser> signIn, UserActionLog log, IAntiforgery antiforgery) =>
         {
+            // The layout's form carries the token; another site's form cannot sign anyone out.
+            if (!await antiforgery.IsRequestValidAsync(http)) return Problems.BadRequest("The sign-out form's antiforgery token is missing or wrong.");
             await log.RecordAsync(AccountSetup.ActorOf(http), "portal_sign_out", new { }, LogTypes.System);
             await signIn.SignOutAsync();
             return Results.LocalRedirect("/account/login");
