@@ -47,6 +47,22 @@ public sealed class EmailArchive(IArchiveStore store, ILedgerAppend ledger, Npgs
         sha256.Length == 64 && sha256.All(char.IsAsciiHexDigitLower) &&
         System.Text.RegularExpressions.Regex.IsMatch(key, $"^compliance/emails/[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}/{sha256}\\.eml$");
 
+    /// <summary>
+    /// Why an <c>email_archived</c> entry of <paramref name="timestamp"/> may not name
+    /// <paramref name="key"/>, or null when it may: the archive keeps a message under its own
+    /// SHA-256 and the day of the entry's timestamp, so a key of another day would let an entry of
+    /// one period pull in a message of another (into a package, past an auditor's period).
+    /// </summary>
+    public static string? KeyProblem(string key, string? sha256, DateTimeOffset timestamp)
+    {
+        if (sha256 is null || !IsKeyOf(key, sha256))
+            return $"archive_key '{(key.Length > 100 ? key[..100] + "..." : key)}' is not where the email archive keeps a message with this entry's sha256 " +
+                   "(compliance/emails/YYYY-MM-DD/<sha256>.eml)";
+        var day = Formats.Day(timestamp);
+        return key.Split('/')[2] == day ? null
+            : $"archive_key names a message of {key.Split('/')[2]}, but this entry is of {day}: an email entry's message is of its own day";
+    }
+
     /// <summary>The archived message's place when <paramref name="eventData"/> is an <c>email_archived</c> entry's data; else null.</summary>
     public static (DateOnly Day, string Sha256)? Locate(string eventData)
     {

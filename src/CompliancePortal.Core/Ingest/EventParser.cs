@@ -196,6 +196,13 @@ public static partial class EventParser
         if (!LogTypes.IsKnown(logType))
             return $"unknown log_type '{logType}'; expected one of {string.Join(", ", LogTypes.All)}";
         if (name is null) return "event is required";
+        if (logType == LogTypes.Communication && name == Communications.EmailArchive.ArchivedEvent
+            && element.TryGetProperty("archive_key", out var key))
+        {
+            if (key.ValueKind != JsonValueKind.String) return $"archive_key must be a string, not {Describe(key.ValueKind)}";
+            var sha = element.TryGetProperty("sha256", out var h) && h.ValueKind == JsonValueKind.String ? h.GetString() : null;
+            if (Communications.EmailArchive.KeyProblem(key.GetString()!, sha, timestamp ?? receivedAt) is { } keyProblem) return keyProblem;
+        }
 
         byte[] data;
         try

@@ -3,6 +3,7 @@ using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Data;
 using CompliancePortal.Core.Ledger;
+using CompliancePortal.Core.Search;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -17,8 +18,15 @@ public sealed record MaterialDetail(MarketingMaterial Material, IReadOnlyList<Ma
     public MaterialReview? ReviewOf(int version) => Reviews.FirstOrDefault(r => r.Version == version);
 }
 
-/// <summary>Who is looking: their name and the roles that widen what they may see.</summary>
-public sealed record MaterialViewer(string UserName, bool IsOfficer, bool IsAuditor);
+/// <summary>
+/// Who is looking: their name and the roles that widen what they may see. An auditor sees only
+/// what happened in their granted period (UTC days, inclusive), as every other record.
+/// </summary>
+public sealed record MaterialViewer(string UserName, bool IsOfficer, bool IsAuditor, DateOnly? AuditFrom = null, DateOnly? AuditTo = null)
+{
+    /// <summary>Whether something that happened at <paramref name="at"/> is this viewer's to see by its date.</summary>
+    public bool InPeriod(DateTimeOffset at) => !IsAuditor || RecordReader.Auditor(new Actor(UserName), AuditFrom, AuditTo).MaySee(at);
+}
 
 /// <summary>A verified download: <see cref="Content"/> holds exactly the bytes whose SHA-256 was recorded.</summary>
 public sealed record MaterialDownload(MaterialVersion Version, Stream Content);
@@ -162,7 +170,11 @@ public sealed class MarketingMaterialService(
     public Task<IReadOnlyList<MarketingMaterial>> ForOwnerAsync(string owner, CancellationToken ct = default) =>
         ListAsync(q => q.Where(m => m.Owner == owner).OrderByDescending(m => m.UpdatedAt), ct);
 
-    /// <summary>A material its viewer may see (see <see cref="CanSee"/>), or null.</summary>
+    /// <summary>
+    /// A material its viewer may see (see <see cref="CanSee"/>), or null. An auditor gets it as it
+    /// stood at the end of their period: the versions uploaded and the decisions made in it (null
+    /// when there are none), the status they left.
+    /// </summary>
     public async Task<MaterialDetail?> FindAsync(long id, MaterialViewer viewer, CancellationToken ct = default)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -170,7 +182,42 @@ public sealed class MarketingMaterialService(
         if (material is null || !CanSee(material, viewer)) return null;
         var versions = await db.MaterialVersions.AsNoTracking().Where(v => v.MaterialId == id).OrderBy(v => v.Version).ToListAsync(ct);
         var reviews = await db.MaterialReviews.AsNoTracking().Where(r => r.MaterialId == id).OrderBy(r => r.Version).ToListAsync(ct);
-        return new MaterialDetail(material, versions, reviews);
+        return viewer.IsAuditor ? InPeriod(new MaterialDetail(material, versions, reviews), viewer) : new MaterialDetail(material, versions, reviews);
+    }
+
+    /// <summary>The auditor's materials: those with a version uploaded in their period, each as it stood at its end.</summary>
+    public async Task<IReadOnlyList<MaterialDetail>> ForAuditorAsync(MaterialViewer auditor, CancellationToken ct = default)
+    {
+        var (notBefore, before, nothing) = RecordReader.Auditor(new Actor(auditor.UserName), auditor.AuditFrom, auditor.AuditTo).Window;
+        if (!auditor.IsAuditor || nothing) return [];
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var ids = await db.MaterialVersions.AsNoTracking().Where(v => v.UploadedAt >= notBefore && v.UploadedAt < before)
+            .Select(v => v.MaterialId).Distinct().OrderByDescending(i => i).Take(500).ToListAsync(ct);
+        var materials = await db.MarketingMaterials.AsNoTracking().Where(m => ids.Contains(m.Id)).ToListAsync(ct);
+        var versions = (await db.MaterialVersions.AsNoTracking().Where(v => ids.Contains(v.MaterialId)).ToListAsync(ct)).ToLookup(v => v.MaterialId);
+        var reviews = (await db.MaterialReviews.AsNoTracking().Where(r => ids.Contains(r.MaterialId)).ToListAsync(ct)).ToLookup(r => r.MaterialId);
+        return [.. materials
+            .Select(m => InPeriod(new MaterialDetail(m, [.. versions[m.Id].OrderBy(v => v.Version)], [.. reviews[m.Id].OrderBy(r => r.Version)]), auditor))
+            .OfType<MaterialDetail>()
+            .OrderByDescending(d => d.Versions[^1].UploadedAt)];
+    }
+
+    /// <summary>What of a material happened in the auditor's period, and the status it left; null when nothing did.</summary>
+    private static MaterialDetail? InPeriod(MaterialDetail all, MaterialViewer auditor)
+    {
+        var versions = all.Versions.Where(v => auditor.InPeriod(v.UploadedAt)).ToList();
+        if (versions.Count == 0) return null;
+        var reviews = all.Reviews.Where(r => auditor.InPeriod(r.DecidedAt) && versions.Any(v => v.Version == r.Version)).ToList();
+        var current = versions[^1];
+        var decision = reviews.FirstOrDefault(r => r.Version == current.Version);
+        var m = all.Material;
+        var asItStood = new MarketingMaterial
+        {
+            Id = m.Id, Owner = m.Owner, Title = current.Title, Audience = current.Audience, CurrentVersion = current.Version,
+            Status = decision is null ? MaterialStatus.PendingReview : decision.Approved ? MaterialStatus.Approved : MaterialStatus.Rejected,
+            Reviewer = decision?.Reviewer, ReviewedAt = decision?.DecidedAt, CreatedAt = m.CreatedAt, UpdatedAt = decision?.DecidedAt ?? current.UploadedAt,
+        };
+        return new MaterialDetail(asItStood, versions, reviews);
     }
 
     /// <summary>Officers and auditors see every material, owners their own, everyone else approved ones.</summary>
@@ -198,6 +245,8 @@ public sealed class MarketingMaterialService(
         }
         if (material is null || file is null || !CanSee(material, viewer))
             return Failure.NotFound($"No version {version} of MM-{id}.");
+        if (!viewer.InPeriod(file.UploadedAt))
+            return Failure.Forbidden($"Version {version} of {material.Number} was uploaded on {file.UploadedAt:yyyy-MM-dd}, outside your granted period.");
         if (!CanDownload(material, version, viewer))
             return Failure.Forbidden($"Only the approved current version of {material.Number} may be downloaded by you.");
 

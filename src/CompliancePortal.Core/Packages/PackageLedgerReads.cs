@@ -43,14 +43,15 @@ internal sealed class PackageLedgerReads(NpgsqlDataSource db)
 
     /// <summary>
     /// The archived messages (archive key, SHA-256) of the period's <c>email_archived</c> entries, once
-    /// each, in seq order. Only keys the email archive itself writes for that SHA-256 are taken: an
-    /// entry posted through the events API with an invented key cannot pull another object in.
+    /// each, in seq order. Only keys the email archive itself writes for that SHA-256 and the entry's
+    /// own day are taken: an entry posted with an invented key, or one of another day (before ingest
+    /// refused those), cannot pull another object, or another period's message, in.
     /// </summary>
     public async Task<List<(string Key, string Sha256)>> EmailMessagesAsync(DateTimeOffset from, DateTimeOffset before, long head, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand(
             $"""
-            SELECT event_data->>'archive_key', event_data->>'sha256' FROM audit_log
+            SELECT event_data->>'archive_key', event_data->>'sha256', "timestamp" FROM audit_log
             WHERE "timestamp" >= $1 AND "timestamp" < $2 AND seq <= $3
               AND log_type = 'COMMUNICATION' AND event = '{Communications.EmailArchive.ArchivedEvent}'
             ORDER BY seq
@@ -65,7 +66,7 @@ internal sealed class PackageLedgerReads(NpgsqlDataSource db)
         {
             if (reader.IsDBNull(0) || reader.IsDBNull(1)) continue;
             var (key, sha) = (reader.GetString(0), reader.GetString(1));
-            if (Communications.EmailArchive.IsKeyOf(key, sha) && seen.Add(key)) messages.Add((key, sha));
+            if (Communications.EmailArchive.KeyProblem(key, sha, reader.GetFieldValue<DateTimeOffset>(2)) is null && seen.Add(key)) messages.Add((key, sha));
         }
         return messages;
     }

@@ -1,15 +1,23 @@
 using System.Security.Claims;
 using CompliancePortal.Accounts;
 using CompliancePortal.Core.Accounts;
+using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Materials;
+using CompliancePortal.Search;
 
 namespace CompliancePortal.Materials;
 
 public static class MaterialsEndpoints
 {
-    /// <summary>What a signed-in user may see of materials, from their roles.</summary>
-    public static MaterialViewer ViewerOf(ClaimsPrincipal user) => new(
-        user.Identity?.Name ?? "", user.IsInRole(UserRoles.ComplianceOfficer), user.IsInRole(UserRoles.Auditor));
+    /// <summary>What a signed-in user may see of materials: from their roles, and an auditor's granted period as stored now.</summary>
+    public static async Task<MaterialViewer> ViewerOfAsync(ClaimsPrincipal user, RecordReaders readers, CancellationToken ct = default)
+    {
+        var name = user.Identity?.Name ?? "";
+        if (!user.IsInRole(UserRoles.Auditor)) return new(name, user.IsInRole(UserRoles.ComplianceOfficer), IsAuditor: false);
+        // A disabled auditor has no reader: no period, nothing to see.
+        var reader = await readers.ForAsync(user, new Actor(name), ct);
+        return new(name, IsOfficer: false, IsAuditor: true, reader?.GrantedFrom, reader?.GrantedTo);
+    }
 
     public sealed record DecisionBody(int Version, bool Approve, string? Comments);
 
@@ -21,9 +29,10 @@ public static class MaterialsEndpoints
     {
         var api = app.MapGroup("/api/v1/materials").DisableAntiforgery();
 
-        api.MapGet("/{id:long}/versions/{version:int}/file", async (long id, int version, HttpContext http, MarketingMaterialService service) =>
+        api.MapGet("/{id:long}/versions/{version:int}/file", async (long id, int version, HttpContext http, MarketingMaterialService service, RecordReaders readers) =>
         {
-            var download = await service.OpenVerifiedAsync(AccountSetup.ActorOf(http), ViewerOf(http.User), id, version, http.RequestAborted);
+            var viewer = await ViewerOfAsync(http.User, readers, http.RequestAborted);
+            var download = await service.OpenVerifiedAsync(AccountSetup.ActorOf(http), viewer, id, version, http.RequestAborted);
             return download.Value is { } file
                 ? Results.File(file.Content, file.Version.ContentType, file.Version.FileName)
                 : Problems.For(download.Failure!, "Stored file damaged");

@@ -17,5 +17,5 @@ public abstract class PortalPageTest(PostgresFixture postgres) : PortalTest(post
     /// <summary>A bUnit context signed in as <paramref name="user"/> in <paramref name="role"/>, with the portal's feature services.</summary>
     protected BunitContext PageContext(string user, string role) => PortalPages.NewContext(Portal, user, role,
         typeof(PreclearanceService), typeof(MarketingMaterialService), typeof(LegalHoldService), typeof(ComplianceRecords),
-        typeof(MarketCalendar), typeof(TimeProvider), typeof(RetentionOptions), typeof(JobsOptions));
+        typeof(MarketCalendar), typeof(TimeProvider), typeof(RetentionOptions), typeof(JobsOptions), typeof(CompliancePortal.Search.RecordReaders));
 }

@@ -56,7 +56,7 @@ public sealed class MaterialAccessTests(PostgresFixture postgres) : MaterialsTes
 
         async Task<string> PageFor(string user, string role)
         {
-            await using var ctx = PortalPages.NewContext(Portal, user, role, typeof(MarketingMaterialService));
+            await using var ctx = PortalPages.NewContext(Portal, user, role, typeof(MarketingMaterialService), typeof(CompliancePortal.Search.RecordReaders));
             var cut = ctx.Render<MaterialDetailPage>(p => p.Add(d => d.Id, material.Id));
             cut.WaitForAssertion(() => Assert.Contains("Q3 performance brochure", cut.Find("h4").TextContent));
             return cut.Markup;
@@ -98,6 +98,50 @@ public sealed class MaterialAccessTests(PostgresFixture postgres) : MaterialsTes
         Assert.Null(v2.Error);
         // Back under review: the colleague no longer sees it.
         Assert.Equal(HttpStatusCode.NotFound, (await colleague.GetAsync(path)).StatusCode);
+    }
+
+    /// <summary>#18, item 4: versions, decisions (their comments) and downloads follow the auditor's granted period.</summary>
+    [Fact]
+    public async Task Auditor_SeesWhatHappenedInTheirPeriod_AsItStoodThen_AndGets403OutsideIt()
+    {
+        var owner = await Portal.CreateUserAsync(UserRoles.Employee);
+        var material = (await SubmitAsync(SampleFiles.Pdf(), by: new Actor(owner))).Value!;
+        Assert.Null((await Service.DecideAsync(Officer, material.Id, 1, true, "fine in March")).Error);
+        Assert.Null((await Service.AddVersionAsync(new Actor(owner), material.Id, new MaterialUpload("v2", Retail, "v2.png", new MemoryStream(SampleFiles.Png())))).Error);
+        // Version 1 and its approval happened in March; version 2 (under review) today.
+        await Db.ExecuteAsAdminAsync($"""
+            SET session_replication_role = replica;
+            UPDATE marketing_material_versions SET "UploadedAt" = '2026-03-10T10:00:00Z' WHERE "MaterialId" = {material.Id} AND "Version" = 1;
+            UPDATE marketing_material_reviews SET "DecidedAt" = '2026-03-11T10:00:00Z' WHERE "MaterialId" = {material.Id} AND "Version" = 1;
+            """);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        MaterialViewer Auditor(string name, DateOnly from, DateOnly to) => new(name, false, true, from, to);
+        var march = Auditor("march", new DateOnly(2026, 3, 1), new DateOnly(2026, 3, 31));
+        var june = Auditor("june", new DateOnly(2026, 6, 1), new DateOnly(2026, 6, 30));
+        var now = Auditor("now", today.AddDays(-1), today);
+
+        var inMarch = (await Service.FindAsync(material.Id, march))!;
+        Assert.Equal([1], inMarch.Versions.Select(v => v.Version));
+        Assert.Equal((MaterialStatus.Approved, 1), (inMarch.Material.Status, inMarch.Material.CurrentVersion));
+        Assert.Equal("fine in March", Assert.Single(inMarch.Reviews).Comments);
+        Assert.Null(await Service.FindAsync(material.Id, june));
+        var inNow = (await Service.FindAsync(material.Id, now))!;
+        Assert.Equal([2], inNow.Versions.Select(v => v.Version));
+        Assert.Equal(MaterialStatus.PendingReview, inNow.Material.Status);
+        Assert.Empty(inNow.Reviews);   // March's comments are not this auditor's
+        Assert.Equal([material.Id], (await Service.ForAuditorAsync(march)).Select(d => d.Material.Id));
+        Assert.Empty(await Service.ForAuditorAsync(june));
+
+        // Through the API, as signed-in auditors with those periods.
+        using var marchClient = await Portal.SignedInClientAsync(await Portal.CreateUserAsync(UserRoles.Auditor, new DateOnly(2026, 3, 1), new DateOnly(2026, 3, 31)));
+        using var juneClient = await Portal.SignedInClientAsync(await Portal.CreateUserAsync(UserRoles.Auditor, new DateOnly(2026, 6, 1), new DateOnly(2026, 6, 30)));
+        var file = (int v) => $"/api/v1/materials/{material.Id}/versions/{v}/file";
+        Assert.Equal(HttpStatusCode.OK, (await marchClient.GetAsync(file(1))).StatusCode);
+        var later = await marchClient.GetAsync(file(2));
+        Assert.Equal(HttpStatusCode.Forbidden, later.StatusCode);
+        Assert.Contains("outside your granted period", await later.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Forbidden, (await juneClient.GetAsync(file(1))).StatusCode);
+        Assert.Equal(1L, await CountAsync("SELECT count(*) FROM audit_log WHERE event = 'marketing_material_downloaded'"));
     }
 
     [Fact]

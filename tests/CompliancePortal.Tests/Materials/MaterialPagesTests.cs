@@ -76,8 +76,10 @@ public sealed class MaterialPagesTests(PostgresFixture postgres) : PortalPageTes
     [Fact]
     public async Task DetailPage_AnOwnerNowAnAuditor_SeesTheMaterialButUploadsNoVersion()
     {
-        var id = await SubmitAsync("erin", "Q3 performance brochure");
-        await using var ctx = PageContext("erin", UserRoles.Auditor);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var erin = await Portal.CreateUserAsync(UserRoles.Auditor, today.AddDays(-30), today);
+        var id = await SubmitAsync(erin, "Q3 performance brochure");
+        await using var ctx = PageContext(erin, UserRoles.Auditor);
 
         var cut = ctx.Render<MaterialDetailPage>(p => p.Add(d => d.Id, id));
 
@@ -112,7 +114,8 @@ public sealed class MaterialPagesTests(PostgresFixture postgres) : PortalPageTes
     {
         await SubmitAsync("erin", "Erins draft");
         await SubmitAsync("frank", "Franks pending flyer");
-        await using var ctx = PageContext("alex", UserRoles.Auditor);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        await using var ctx = PageContext(await Portal.CreateUserAsync(UserRoles.Auditor, today.AddDays(-30), today), UserRoles.Auditor);
 
         var cut = ctx.Render<MaterialList>();
 

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using CompliancePortal.Core.Accounts;
 using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Audit;
+using CompliancePortal.Core.Ledger;
 using CompliancePortal.Core.Packages;
 using CompliancePortal.Core.Positions;
 using CompliancePortal.Core.Search;
@@ -240,10 +241,21 @@ public sealed class CompliancePackageTests(PostgresFixture postgres) : IAsyncLif
         var inPeriod = TestEmail.Letter(new DateTimeOffset(2026, 10, 8, 9, 30, 0, TimeSpan.FromHours(-4)));
         var after = TestEmail.Letter(new DateTimeOffset(2026, 10, 12, 9, 30, 0, TimeSpan.FromHours(-4)), subject: "Next week");
         var archived = await (await client.PostEmailAsync(inPeriod, key)).JsonAsync();
-        Assert.Equal(HttpStatusCode.OK, (await client.PostEmailAsync(after, key)).StatusCode);
-        // An entry posted through the events API naming another object is not followed.
-        var forged = $$"""{"timestamp":"2026-10-08T10:00:00Z","log_type":"COMMUNICATION","event":"email_archived","archive_key":"{{archived.GetProperty("archive_key").GetString()}}","sha256":"{{new string('0', 64)}}"}""";
-        Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync(forged, key)).StatusCode);
+        var later = await (await client.PostEmailAsync(after, key)).JsonAsync();
+        // Through the events API, an entry naming another object, or a message of another day, is refused.
+        string Forged(string archiveKey, string sha) =>
+            $$"""{"timestamp":"2026-10-08T10:00:00Z","log_type":"COMMUNICATION","event":"email_archived","archive_key":"{{archiveKey}}","sha256":"{{sha}}"}""";
+        var otherObject = await client.PostJsonAsync(Forged(archived.GetProperty("archive_key").GetString()!, new string('0', 64)), key);
+        var otherDay = await client.PostJsonAsync(Forged(later.GetProperty("archive_key").GetString()!, later.GetProperty("sha256").GetString()!), key);
+        Assert.Equal(HttpStatusCode.BadRequest, otherObject.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, otherDay.StatusCode);
+        Assert.Contains("names a message of 2026-10-12, but this entry is of 2026-10-08", await otherDay.Content.ReadAsStringAsync());
+        // One that got in before ingest checked the day (written straight to the ledger) is not followed either.
+        var legacy = System.Text.Encoding.UTF8.GetBytes(
+            $$"""{"archive_key":"{{later.GetProperty("archive_key").GetString()}}","sha256":"{{later.GetProperty("sha256").GetString()}}"}""");
+        var at = new DateTimeOffset(2026, 10, 8, 10, 0, 0, TimeSpan.Zero);
+        await _portal.Services.GetRequiredService<ILedgerAppend>().AppendAsync("legacy-gateway",
+            [new LedgerEvent(LogTypes.Communication, "email_archived", at, null, null, null, null, legacy, at)]);
         var (reader, _) = await AuditorAsync();
 
         var package = await BuildAsync(reader, [PackageSections.EmailArchive]);
@@ -255,7 +267,7 @@ public sealed class CompliancePackageTests(PostgresFixture postgres) : IAsyncLif
         Assert.Equal(inPeriod, zip.Files[$"email_archive/messages/{sha}.eml"]);
         Assert.Contains(zip.Manifest.GetProperty("files").EnumerateArray(),
             f => f.GetProperty("path").GetString() == $"email_archive/messages/{sha}.eml" && f.GetProperty("sha256").GetString() == sha);
-        Assert.Equal(2, zip.Lines("email_archive/communications.ndjson").Count());   // the archived one and the forged one
+        Assert.Equal(2, zip.Lines("email_archive/communications.ndjson").Count());   // the archived one and the legacy one
 
         // The archived file altered afterwards: the next package refuses to hand it out.
         await File.AppendAllTextAsync(Path.Combine(_archive, archived.GetProperty("archive_key").GetString()!.Replace('/', Path.DirectorySeparatorChar)), "tampered");
