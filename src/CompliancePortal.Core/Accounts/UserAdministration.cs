@@ -67,6 +67,7 @@ public sealed partial class UserAdministration(UserManager<PortalUser> users, Us
 
         var before = Describe(new UserChange(user.UserName!, user.DisplayName, (await users.GetRolesAsync(user)).FirstOrDefault() ?? "",
             user.AuditFrom, user.AuditTo, user.IsDisabled));
+        var periodChanged = user.AuditFrom != change.AuditFrom || user.AuditTo != change.AuditTo;
         user.DisplayName = change.DisplayName.Trim();
         user.AuditFrom = change.AuditFrom;
         user.AuditTo = change.AuditTo;
@@ -74,13 +75,14 @@ public sealed partial class UserAdministration(UserManager<PortalUser> users, Us
         var updated = await users.UpdateAsync(user);
         if (!updated.Succeeded) return Failure.Invalid(string.Join(" ", updated.Errors.Select(e => e.Description)));
         var current = await users.GetRolesAsync(user);
-        if (!current.SequenceEqual([change.Role]))
+        var roleChanged = !current.SequenceEqual([change.Role]);
+        if (roleChanged)
         {
             await users.RemoveFromRolesAsync(user, current);
             await users.AddToRoleAsync(user, change.Role);
         }
-        // A disabled user's existing cookies stop working at the next security-stamp check.
-        if (change.IsDisabled) await users.UpdateSecurityStampAsync(user);
+        // The user's open cookies, circuits and hub connections end at their next check (SessionValidator).
+        if (change.IsDisabled || roleChanged || periodChanged) await users.UpdateSecurityStampAsync(user);
         await log.RecordAsync(actor, "user_updated", new { user = user.UserName, before, after = Describe(change) });
         return null;
     }

@@ -68,8 +68,14 @@ public static class AccountSetup
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<CurrentActor>();
         builder.Services.AddScoped<UserAdministration>();
-        // A disabled user's or changed role's cookie stops working within a minute.
-        builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        // A disabled user's or changed role's cookie, circuit and hub connections stop working within RevalidateSeconds.
+        builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromSeconds(signIn.RevalidateSeconds));
+        builder.Services.AddSingleton<SessionValidator>();
+        builder.Services.AddSingleton<RoleCheck>();
+        // Registered before AddRazorComponents, whose own provider is only a fallback (TryAdd).
+        builder.Services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, RevalidatingAuthenticationState>();
+        builder.Services.AddSingleton<HubSessions>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<HubSessions>());
         builder.Services.AddHostedService<RoleSeeder>();
     }
 

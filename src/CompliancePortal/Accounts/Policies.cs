@@ -66,4 +66,7 @@ public static class Policies
 
     /// <summary>Whether <paramref name="user"/> is in a role the policy admits: for what a page shows or a handler decides.</summary>
     public static bool Allows(ClaimsPrincipal user, string policy) => RolesOf[policy].Any(user.IsInRole);
+
+    /// <summary>Whether one of <paramref name="roles"/> (a user's stored roles) is admitted by the policy.</summary>
+    public static bool AllowsRoles(IEnumerable<string> roles, string policy) => RolesOf[policy].Intersect(roles).Any();
 }

@@ -28,7 +28,7 @@ public static class CertificationEndpoints
             return result.Value is { } c
                 ? Results.Ok(new { date, certified_by = c.CertifiedBy, certified_at = c.CertifiedAt, ledger_seq = c.LedgerSeq })
                 : Problems.For(result.Failure!, "Not certified", unchanged: "");
-        });
+        }).RequireCurrentRole(Policies.ComplianceOfficers);
     }
 
     private static DateOnly? ParseDay(string date) =>

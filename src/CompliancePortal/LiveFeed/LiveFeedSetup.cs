@@ -1,3 +1,4 @@
+using CompliancePortal.Accounts;
 using CompliancePortal.Core.LiveFeed;
 
 namespace CompliancePortal.LiveFeed;
@@ -18,6 +19,6 @@ public static class LiveFeedSetup
         builder.Services.AddSingleton<LedgerFollower>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LedgerFollower>());
         builder.Services.AddHostedService<LedgerHubBroadcaster>();
-        builder.Services.AddSignalR();
+        builder.Services.AddRevalidatedHub<LedgerHub>();
     }
 }

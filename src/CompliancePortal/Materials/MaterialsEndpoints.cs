@@ -46,6 +46,6 @@ public static class MaterialsEndpoints
             return result.Value is { } material
                 ? Results.Ok(new { id = material.Number, status = material.Status.ToString(), version = material.CurrentVersion })
                 : Problems.For(result.Failure!, "Not decided", unchanged: "");
-        }).RequireAuthorization(Policies.ComplianceOfficers);
+        }).RequireCurrentRole(Policies.ComplianceOfficers);
     }
 }

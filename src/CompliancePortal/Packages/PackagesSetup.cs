@@ -1,3 +1,4 @@
+using CompliancePortal.Accounts;
 using CompliancePortal.Core.Packages;
 
 namespace CompliancePortal.Packages;
@@ -17,7 +18,7 @@ public static class PackagesSetup
         builder.Services.AddSingleton<PackageProgressBroadcaster>();
         builder.Services.AddSingleton<IPackageProgressSink>(sp => sp.GetRequiredService<PackageProgressBroadcaster>());
         builder.Services.AddSingleton<PackageOrders>();
-        builder.Services.AddSignalR();
+        builder.Services.AddRevalidatedHub<PackageHub>();
         builder.Services.AddTransient<PackageBuildJob>();
         builder.Services.AddTransient<PackageExpiryJob>();
         builder.Services.AddTransient<PackageRecoveryJob>();

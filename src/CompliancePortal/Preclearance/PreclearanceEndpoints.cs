@@ -31,6 +31,6 @@ public static class PreclearanceEndpoints
         {
             var result = await service.DecideAsync(AccountSetup.ActorOf(http), id, body.Approve, body.Reasoning ?? "");
             return result.Failure is { } failure ? Problems.For(failure, "Not decided") : Results.Ok(result.Value);
-        }).RequireAuthorization(Policies.ComplianceOfficers);
+        }).RequireCurrentRole(Policies.ComplianceOfficers);
     }
 }

@@ -21,12 +21,12 @@ public static class RetentionEndpoints
             return placed.Value is { } hold
                 ? Results.Created($"/api/v1/retention/holds/{hold.Id}", hold)
                 : Problems.For(placed.Failure!, "Hold not placed");
-        }).RequireAuthorization(Policies.ComplianceOfficers);
+        }).RequireCurrentRole(Policies.ComplianceOfficers);
 
         api.MapPost("/{id:int}/release", async (int id, ReleaseBody body, HttpContext http, LegalHoldService holds) =>
         {
             var released = await holds.ReleaseAsync(AccountSetup.ActorOf(http), id, body.Reason);
             return released.Value is { } hold ? Results.Ok(hold) : Problems.For(released.Failure!, "Hold not released", unchanged: "");
-        }).RequireAuthorization(Policies.ComplianceOfficers);
+        }).RequireCurrentRole(Policies.ComplianceOfficers);
     }
 }

@@ -154,6 +154,7 @@ internal static class MaterialFormServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<MarketingMaterialService>();
         services.AddSingleton<IHttpContextAccessor, HttpContextAccessor>();
+        services.AddSingleton<RoleCheck>();
         services.AddScoped<CurrentActor>();
     }
 

@@ -34,6 +34,7 @@ public sealed class PreclearanceFormTests
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PreclearanceService>();
         services.AddSingleton<IHttpContextAccessor, HttpContextAccessor>();
+        services.AddSingleton<RoleCheck>();
         services.AddScoped<CurrentActor>();
     });
 
