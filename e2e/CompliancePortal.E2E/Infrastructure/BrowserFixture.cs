@@ -48,7 +48,8 @@ public sealed class BrowserFixture : IAsyncLifetime
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
         });
         await postgres;
-        _portal = new PortalFactory(await _postgres.CreateDatabaseAsync());
+        // Sessions are checked every 2 s (30 in production), so SessionRevalidationTests need not wait long.
+        _portal = new PortalFactory(await _postgres.CreateDatabaseAsync(), b => b.UseSetting("SignIn:RevalidateSeconds", "2"));
         BaseAddress = _portal.UseRealServer();
         _browser = await browser;
     }
