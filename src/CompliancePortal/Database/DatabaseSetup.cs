@@ -30,11 +30,28 @@ public static class DatabaseSetup
         builder.Services.AddSingleton(connections.Value);
         if (connections.Embedded is { } embedded) builder.Services.AddSingleton(embedded);
 
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connections.Value.App).Build());
+        builder.Services.AddSingleton(_ => AppDataSource(connections.Value.App));
         // EF shares the portal's data source: one pool, closed when the host stops.
         builder.Services.AddDbContextFactory<PortalDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         // First hosted service: the schema is current before the ledger writer or the server starts.
         builder.Services.AddHostedService<DatabaseStartup>();
+    }
+
+    /// <summary>
+    /// The portal's pool. Statements used again and again (the writer's, the followers', the
+    /// indexer's) are prepared once per connection instead of parsed and planned on every use;
+    /// with prepared statements Npgsql's pool reset keeps them, and with them the chain guard's
+    /// cached plans (see docs/benchmarks.md).
+    /// </summary>
+    public static NpgsqlDataSource AppDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 128;
+            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+        }
+        return builder.Build();
     }
 
     /// <summary>The configured connections, or a started embedded cluster's.</summary>

@@ -79,7 +79,9 @@ public sealed class MetricsTests(PostgresFixture postgres) : PortalTest(postgres
         for (var tries = 0; tries < 100; tries++)
         {
             (samples, types) = await ScrapeAsync(await GetMetricsAsync(Token));
-            if (samples.Any(s => s.Name == "compliance_portal_events_committed_total" && s.Labels["log_type"] == "NAV")) break;
+            // The alert rules' own alert_raised entries go through the same writer: wait for its queue to empty too.
+            if (samples.Any(s => s.Name == "compliance_portal_events_committed_total" && s.Labels["log_type"] == "NAV")
+                && samples.Any(s => s.Name == "compliance_portal_writer_queued_events" && s.Value == 0)) break;
             await Task.Delay(100);
         }
 
