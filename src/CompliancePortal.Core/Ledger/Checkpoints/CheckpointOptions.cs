@@ -10,7 +10,7 @@ public sealed class CheckpointOptions : ISettings
     /// <summary>How often a checkpoint is signed when the tree grew (also once at shutdown).</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How often the tree follows the ledger when no commit wakes it.</summary>
+    /// <summary>How often the tree is brought level with the ledger.</summary>
     public TimeSpan TreeInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Most entries one tree transaction appends.</summary>
