@@ -130,7 +130,11 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         {
             try
             {
-                await RunPgAsync("initdb", ["-D", _dataDir, "-U", "postgres", "--auth=scram-sha-256", $"--pwfile={passwordFile}", "-E", "UTF8", "--locale=C.UTF-8"], ct);
+                // Text is compared bytewise (collation C: the same order as C.UTF-8's code points,
+                // without a strcoll call per comparison), which made the ledger's text btrees cheaper
+                // to insert into (docs/benchmarks.md); character classes stay C.UTF-8's.
+                await RunPgAsync("initdb", ["-D", _dataDir, "-U", "postgres", "--auth=scram-sha-256", $"--pwfile={passwordFile}", "-E", "UTF8",
+                                            "--locale=C.UTF-8", "--lc-collate=C"], ct);
             }
             finally
             {

@@ -45,7 +45,8 @@ public static class PortalRoles
             await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", admin);
             exists.Parameters.Add(new() { Value = database });
             if (await exists.ExecuteScalarAsync(ct) is null)
-                await ExecuteAsync(admin, $"CREATE DATABASE \"{database}\" OWNER {Owner} ENCODING 'UTF8'", ct);
+                // Collation C whatever the server's default (see EmbeddedPostgres); template0, which any collation may copy.
+                await ExecuteAsync(admin, $"CREATE DATABASE \"{database}\" OWNER {Owner} ENCODING 'UTF8' LC_COLLATE 'C' TEMPLATE template0", ct);
         }
         var builder = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = database, Pooling = true };
         builder.Username = Owner;

@@ -48,6 +48,23 @@ public sealed class EmbeddedClusterTests : IAsyncLifetime
         }
     }
 
+    /// <summary>Text compares bytewise (the cheaper btrees of docs/benchmarks.md); letters still classify as UTF-8.</summary>
+    [Fact]
+    public async Task PortalDatabase_CollatesBytewise_AndKeepsUtf8CharacterClasses()
+    {
+        var portal = await _cluster.EnsureDatabaseAsync("portal");
+        await using var connection = new NpgsqlConnection(portal.App);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand(
+            "SELECT datcollate, datctype, upper('é'), 'B' < 'a' FROM pg_database WHERE datname = current_database()", connection);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal("C", reader.GetString(0));
+        Assert.Equal("C.UTF-8", reader.GetString(1));
+        Assert.Equal("É", reader.GetString(2));
+        Assert.True(reader.GetBoolean(3));
+    }
+
     /// <summary>As root (CI) the server runs as 'postgres' and the test as 'nobody'; otherwise the server and the test share one user.</summary>
     [Fact]
     public async Task AnotherOsUser_CannotConnect()
