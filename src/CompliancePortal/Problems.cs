@@ -1,5 +1,6 @@
 using CompliancePortal.Core;
 using CompliancePortal.Core.Ingest;
+using CompliancePortal.Core.Search;
 
 namespace CompliancePortal;
 
@@ -55,14 +56,21 @@ public static class Problems
             extensions: new Dictionary<string, object?> { ["retry_after_seconds"] = seconds });
     }
 
-    /// <summary>503 while the full-text index is too far behind the ledger: its unindexed part is what every search computes.</summary>
-    public static IResult IndexBehind(HttpContext http, long lag, long limit)
+    /// <summary>
+    /// 503 while the full-text indexer is too far behind the ledger: what it has not reached is
+    /// what every full-text search scans (no GIN index yet) or computes (no stored vector yet).
+    /// </summary>
+    public static IResult IndexBehind(HttpContext http, FullTextIndexer index, SearchOptions limits)
     {
         const int seconds = 2;
+        var (lag, vectorLag) = (index.Lag, index.VectorLag);
         http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var behind = vectorLag > limits.MaxUnvectorized
+            ? $"{vectorLag} entries have no stored full-text vector yet (limit Search:MaxUnvectorized = {limits.MaxUnvectorized})"
+            : $"The full-text index is {lag} entries behind the ledger (limit Search:MaxUnindexed = {limits.MaxUnindexed})";
         return Results.Problem(statusCode: 503, title: "Service busy",
-            detail: $"The full-text index is {lag} entries behind the ledger (limit Search:MaxUnindexed = {limit}). Nothing was stored; retry after the Retry-After delay.",
-            extensions: new Dictionary<string, object?> { ["retry_after_seconds"] = seconds, ["index_lag"] = lag });
+            detail: $"{behind}. Nothing was stored; retry after the Retry-After delay.",
+            extensions: new Dictionary<string, object?> { ["retry_after_seconds"] = seconds, ["index_lag"] = lag, ["vector_lag"] = vectorLag });
     }
 
     public static IResult InvalidEvents(IReadOnlyList<IngestError> errors, int status = 400) => Results.Problem(

@@ -106,6 +106,8 @@ public sealed class RetentionPurger(PortalConnections connections, DailyArchive 
         }
 
         var (tombstoned, firstSeq, lastSeq) = await TombstoneAsync(connection, from, logType, archived!.Key, ct);
+        // The indexer's batches lock this row too: none moves a removed entry's vector between the two tables meanwhile.
+        await ExecuteAsync(connection, "SELECT FROM fts_state WHERE id = 1 FOR UPDATE", ct);
         var deleted = await DeleteAsync(connection, from, logType, ct);
         if (tombstoned != archived.Count || deleted != archived.Count || firstSeq != archived.FirstSeq || lastSeq != archived.LastSeq)
         {
@@ -227,13 +229,14 @@ public sealed class RetentionPurger(PortalConnections connections, DailyArchive 
         await using var cmd = new NpgsqlCommand(
             """
             WITH gone AS (DELETE FROM audit_log WHERE created_at >= $1 AND created_at < $2 AND log_type = $3 RETURNING seq),
-            unindexed AS (DELETE FROM audit_fts WHERE seq IN (SELECT seq FROM gone))
+            unindexed AS (DELETE FROM audit_fts WHERE seq IN (SELECT seq FROM gone)),
+            unvectorized AS (DELETE FROM audit_fts_recent WHERE seq IN (SELECT seq FROM gone))
             SELECT count(*) FROM gone
             """, connection);
         cmd.Parameters.Add(new() { Value = from });
         cmd.Parameters.Add(new() { Value = from.AddDays(1) });
         cmd.Parameters.Add(new() { Value = logType });
-        // The removed entries' full-text rows go with them (audit_fts is derived from the ledger).
+        // The removed entries' full-text rows go with them (audit_fts and audit_fts_recent are derived from the ledger).
         return (int)(long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 

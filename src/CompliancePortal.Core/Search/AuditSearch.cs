@@ -35,21 +35,20 @@ public sealed partial class AuditSearch(NpgsqlDataSource db, UserActionLog log)
         await log.RecordAsync(reader.Actor, "audit_search", Describe(reader, query, after));
 
         await using var connection = await db.OpenConnectionAsync(ct);
-        var watermark = await ReadWatermarkAsync(connection, query, ct);
-        long? total = null;
-        if (after is null)
-        {
-            var counting = new AuditSql(reader, query, watermark);
-            await using var count = counting.Command(connection, counting.Count(AuditQuery.CountCap + 1));
-            total = (long)(await count.ExecuteScalarAsync(ct))!;
-        }
-
-        var sql = new AuditSql(reader, query, watermark);
+        await using var snapshot = await BeginSnapshotAsync(connection, query, ct);
+        var sql = new AuditSql(reader, query, await ReadIndexPositionAsync(connection, query, ct));
         if (after is { } cursor) sql.After(cursor, query.OldestFirst);
-        await using var cmd = sql.Command(connection, sql.Select(query.OldestFirst, AuditQuery.PageSize + 1));
+        // The first page also counts (capped), in the same statement.
+        int? countCap = after is null ? AuditQuery.CountCap + 1 : null;
+        await using var cmd = sql.Command(connection, sql.Select(query.OldestFirst, AuditQuery.PageSize + 1, countCap));
         var rows = new List<AuditRow>(AuditQuery.PageSize + 1);
+        long? total = countCap is null ? null : 0;
         await using (var r = await cmd.ExecuteReaderAsync(ct))
-            while (await r.ReadAsync(ct)) rows.Add(ReadRow(r));
+            while (await r.ReadAsync(ct))
+            {
+                rows.Add(ReadRow(r));
+                if (countCap is not null) total = r.GetInt64(AuditSql.ColumnCount);
+            }
 
         AuditCursor? next = null;
         if (rows.Count > AuditQuery.PageSize)
@@ -69,18 +68,27 @@ public sealed partial class AuditSearch(NpgsqlDataSource db, UserActionLog log)
         query = query.Sanitized();
         await log.RecordAsync(reader.Actor, "search_exported", Describe(reader, query, null));
         await using var connection = await db.OpenConnectionAsync(ct);
-        var sql = new AuditSql(reader, query, await ReadWatermarkAsync(connection, query, ct));
+        await using var snapshot = await BeginSnapshotAsync(connection, query, ct);
+        var sql = new AuditSql(reader, query, await ReadIndexPositionAsync(connection, query, ct));
         await using var cmd = sql.Command(connection, sql.Select(query.OldestFirst, limit: null));
         await using var r = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
         while (await r.ReadAsync(ct)) yield return ReadRow(r);
     }
 
-    // Read before the search's statements: the index holds every entry up to it from then on.
-    private static async Task<long> ReadWatermarkAsync(NpgsqlConnection connection, AuditQuery query, CancellationToken ct)
+    // A full-text search reads the indexer's position and its rows in one snapshot: the indexer's
+    // second stage moves rows from audit_fts_recent to audit_fts, and an entry must be found in
+    // exactly one of them. Read-only, so it never fails to serialize.
+    private static async Task<NpgsqlTransaction?> BeginSnapshotAsync(NpgsqlConnection connection, AuditQuery query, CancellationToken ct) =>
+        AuditSql.HasText(query) ? await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct) : null;
+
+    // Read first, as values: passed as parameters, the unindexed parts are planned for their real size.
+    private static async Task<IndexPosition> ReadIndexPositionAsync(NpgsqlConnection connection, AuditQuery query, CancellationToken ct)
     {
-        if (!AuditSql.HasText(query)) return 0;
-        await using var cmd = new NpgsqlCommand("SELECT watermark FROM fts_state", connection);
-        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+        if (!AuditSql.HasText(query)) return default;
+        await using var cmd = new NpgsqlCommand("SELECT watermark, vectorized FROM fts_state", connection);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return new IndexPosition(r.GetInt64(0), r.GetInt64(1));
     }
 
     internal static AuditRow ReadRow(NpgsqlDataReader r) => new(

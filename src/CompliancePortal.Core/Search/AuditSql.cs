@@ -2,9 +2,12 @@ using Npgsql;
 
 namespace CompliancePortal.Core.Search;
 
+/// <summary>Where the full-text indexer stands (fts_state): entries up to <see cref="Watermark"/> are in audit_fts, up to <see cref="Vectorized"/> in audit_fts_recent.</summary>
+public readonly record struct IndexPosition(long Watermark, long Vectorized);
+
 /// <summary>
-/// Turns a query and its reader's window into the statements that page, count and export its
-/// entries (<see cref="Select"/>, <see cref="Count"/>) with positional parameters. Every value the user typed, field names included, is a parameter: no
+/// Turns a query and its reader's window into the statement that pages, counts and exports its
+/// entries (<see cref="Select"/>) with positional parameters. Every value the user typed, field names included, is a parameter: no
 /// user text is ever SQL.
 /// </summary>
 internal sealed class AuditSql
@@ -20,19 +23,24 @@ internal sealed class AuditSql
     public const string Columns =
         "seq, \"timestamp\", created_at, log_type, event, user_id, source, event_data::text, current_hash";
 
+    /// <summary>How many <see cref="Columns"/> there are: the count, when asked for, follows them.</summary>
+    public const int ColumnCount = 9;
+
     private readonly List<string> _conditions = [];      // on columns audit_fts has too
     private readonly List<string> _dataConditions = [];  // on event_data: audit_log only
     private readonly string? _textQuery;                 // the full-text query, when there is one
-    private readonly string? _watermark;                 // the parameter holding the index's watermark
+    private readonly string? _watermark;                 // the parameters holding the index's position
+    private readonly string? _vectorized;
 
     public List<NpgsqlParameter> Parameters { get; } = [];
 
-    /// <param name="watermark">
-    /// A watermark the full-text indexer has reached (fts_state, read before this statement; an
-    /// older one only makes the tail longer): entries up to it are found in audit_fts, the ones
-    /// after it by computing their vector. Used only when the query has text.
+    /// <param name="index">
+    /// Where the full-text indexer stands, read in the same snapshot as the statement (the second
+    /// stage moves rows from audit_fts_recent to audit_fts): entries up to its watermark are found in
+    /// audit_fts, up to its vectorized mark in audit_fts_recent, the ones after it by computing
+    /// their vector. Used only when the query has text.
     /// </param>
-    public AuditSql(RecordReader reader, AuditQuery query, long watermark = 0)
+    public AuditSql(RecordReader reader, AuditQuery query, IndexPosition index = default)
     {
         var (notBefore, before, nothing) = reader.Window;
         if (nothing) _conditions.Add("false");
@@ -52,7 +60,8 @@ internal sealed class AuditSql
         if (query.Text is { } text && text.Trim().Length > 0)
         {
             _textQuery = $"websearch_to_tsquery('simple'::regconfig, {Add(SearchText.Clip(text, AuditQuery.MaxTextLength))})";
-            _watermark = Add(watermark);
+            _watermark = Add(index.Watermark);
+            _vectorized = Add(index.Vectorized);
         }
     }
 
@@ -66,47 +75,60 @@ internal sealed class AuditSql
     /// <summary>Leaves one entry out (an entry's related entries are the others).</summary>
     public void Except(long seq) => _conditions.Add($"seq <> {Add(seq)}");
 
-    /// <summary>The matching entries' <see cref="Columns"/> in order, at most <paramref name="limit"/> of them (null: all).</summary>
-    public string Select(bool oldestFirst, int? limit)
+    /// <summary>
+    /// The matching entries' <see cref="Columns"/> in order, at most <paramref name="limit"/> of
+    /// them (null: all); with <paramref name="countCap"/>, each row also carries how many entries
+    /// match in all, counting no further than the cap (one statement, so the part of a full-text
+    /// search that is not in the GIN index is read once for the page and its count).
+    /// </summary>
+    public string Select(bool oldestFirst, int? limit, int? countCap = null)
     {
         var order = $"ORDER BY {OrderBy(oldestFirst)}{(limit is { } n ? $" LIMIT {n}" : "")}";
-        if (_textQuery is null) return $"SELECT {Columns} FROM audit_log WHERE {Where(_conditions.Concat(_dataConditions))} {order}";
+        if (_textQuery is null)
+        {
+            var where = Where(_conditions.Concat(_dataConditions));
+            var total = countCap is { } c ? $", (SELECT count(*) FROM (SELECT FROM audit_log WHERE {where} LIMIT {c}) AS capped)" : "";
+            return $"SELECT {Columns}{total} FROM audit_log WHERE {where} {order}";
+        }
         // With conditions on the data, the index cannot pick the page by itself.
-        var hits = _dataConditions.Count == 0 ? Hits(order) : Hits("");
+        var filtered = _dataConditions.Count > 0;
+        var counted = countCap is { } cap
+            ? $", (SELECT count(*) FROM (SELECT FROM {(filtered ? $"audit_log JOIN {Matches("")} AS hit USING (seq, created_at) WHERE {Where(_dataConditions)}" : $"{Matches("")} AS m")} LIMIT {cap}) AS capped)"
+            : "";
         return $"""
-            {hits}
-            SELECT {Columns} FROM audit_log JOIN (SELECT seq, created_at FROM hits {(_dataConditions.Count == 0 ? order : "")}) AS hit USING (seq, created_at)
+            {Unindexed()}
+            SELECT {Columns}{counted} FROM audit_log JOIN (SELECT seq, created_at FROM {Matches(filtered ? "" : order)} AS m {(filtered ? "" : order)}) AS hit USING (seq, created_at)
             WHERE {Where(_dataConditions)} {order}
             """;
     }
 
-    /// <summary>How many entries match, counting no further than <paramref name="cap"/>.</summary>
-    public string Count(int cap)
-    {
-        if (_textQuery is null)
-            return $"SELECT count(*) FROM (SELECT FROM audit_log WHERE {Where(_conditions.Concat(_dataConditions))} LIMIT {cap}) AS capped";
-        var matches = _dataConditions.Count == 0
-            ? "hits"
-            : $"audit_log JOIN hits USING (seq, created_at) WHERE {Where(_dataConditions)}";
-        return $"{Hits("")}\nSELECT count(*) FROM (SELECT FROM {matches} LIMIT {cap}) AS capped";
-    }
-
     /// <summary>
-    /// The entries whose text matches, as a WITH clause naming them hits (seq, created_at,
-    /// timestamp): up to the watermark from audit_fts, after it by computing each vector (the
-    /// tail, computed once per statement). <paramref name="order"/> lets the index part stop at a
-    /// page: the time index walked with the stored vector for a common term, the GIN index and a
-    /// top-N sort for a rare one.
+    /// The matching entries the GIN index does not hold yet, as a WITH clause read once per
+    /// statement: recent, from the stored vectors of audit_fts_recent (a scan); tail, after the
+    /// vectorized mark, by computing each vector.
     /// </summary>
-    private string Hits(string order) => $"""
+    private string Unindexed() => $"""
         WITH tail AS MATERIALIZED (
             SELECT seq, created_at, "timestamp" FROM audit_log
-            WHERE seq > {_watermark} AND {Where(_conditions)} AND {FullTextVector} @@ {_textQuery}),
-        hits AS NOT MATERIALIZED (
-            (SELECT seq, created_at, "timestamp" FROM audit_fts
-             WHERE seq <= {_watermark} AND {Where(_conditions)} AND vector @@ {_textQuery} {order})
-            UNION ALL
-            SELECT seq, created_at, "timestamp" FROM tail)
+            WHERE seq > {_vectorized} AND {Where(_conditions)} AND {FullTextVector} @@ {_textQuery}),
+        recent AS MATERIALIZED (
+            SELECT seq, created_at, "timestamp" FROM audit_fts_recent
+            WHERE seq > {_watermark} AND seq <= {_vectorized} AND {Where(_conditions)} AND vector @@ {_textQuery})
+        """;
+
+    /// <summary>
+    /// Every entry whose text matches (seq, created_at, timestamp): the unindexed parts first (a
+    /// capped count of a common term stops there), then audit_fts up to the watermark.
+    /// <paramref name="order"/> lets the index part stop at a page: the time index walked with the
+    /// stored vector for a common term, the GIN index and a top-N sort for a rare one.
+    /// </summary>
+    private string Matches(string order) => $"""
+        (SELECT seq, created_at, "timestamp" FROM tail
+         UNION ALL
+         SELECT seq, created_at, "timestamp" FROM recent
+         UNION ALL
+         (SELECT seq, created_at, "timestamp" FROM audit_fts
+          WHERE seq <= {_watermark} AND {Where(_conditions)} AND vector @@ {_textQuery} {order}))
         """;
 
     private static string Where(IEnumerable<string> conditions)

@@ -6,15 +6,18 @@ using Npgsql;
 namespace CompliancePortal.Core.Search;
 
 /// <summary>
-/// Fills the full-text index (audit_fts) behind the ledger, so an acknowledgement waits for the
-/// ledger commit only. One instance per cluster indexes: the one holding a PostgreSQL session
-/// lock (the lease) on its own connection, which PostgreSQL frees when that instance or its
-/// connection dies; every other instance tries to take it over at each interval. Each batch
-/// inserts the vectors of the next entries after the watermark and moves the watermark past
-/// them in one statement, so a batch cut short leaves nothing behind and the next holder
-/// resumes exactly there; audit_fts's primary key refuses an entry indexed twice. Every instance
-/// reads how far the index lags the chain head (<see cref="Lag"/>), which ingest, /healthz and
-/// the dashboard use.
+/// Fills the full-text index behind the ledger, so an acknowledgement waits for the ledger commit
+/// only, in two stages: the first computes each entry's vector into audit_fts_recent (no GIN index,
+/// matched by a scan) and moves fts_state.vectorized; the second moves those rows into audit_fts
+/// (GIN-indexed) and moves fts_state.watermark (019_full_text_in_two_stages.sql). The first stage
+/// runs before every batch of the second, so what a search must compute itself stays short even
+/// while the GIN index falls behind. One instance per cluster indexes: the one holding a
+/// PostgreSQL session lock (the lease) on its own connection, which PostgreSQL frees when that
+/// instance or its connection dies; every other instance tries to take it over at each interval.
+/// Each batch changes its rows and its watermark in one statement, so a batch cut short leaves
+/// nothing behind and the next holder resumes exactly there; the primary keys refuse an entry
+/// stored twice. Every instance reads how far each stage lags the chain head, which ingest,
+/// /healthz and the dashboard use.
 /// </summary>
 public sealed class FullTextIndexer(
     NpgsqlDataSource db, IOptions<SearchOptions> options, TimeProvider time, ILogger<FullTextIndexer> logger) : BackgroundService
@@ -24,19 +27,23 @@ public sealed class FullTextIndexer(
     private readonly SearchOptions _options = options.Value;
     private long _lag;
     private long _watermark;
+    private long _vectorLag;
     private int _holdsLease;
 
-    /// <summary>Entries committed and not yet in the index, as last read (0 before the first read).</summary>
+    /// <summary>Entries committed and not yet in the GIN index, as last read (0 before the first read).</summary>
     public long Lag => Interlocked.Read(ref _lag);
 
-    /// <summary>The last seq in the index, as last read.</summary>
+    /// <summary>Entries committed whose vector is not yet stored (every full-text search computes them), as last read.</summary>
+    public long VectorLag => Interlocked.Read(ref _vectorLag);
+
+    /// <summary>The last seq in the GIN index, as last read.</summary>
     public long Watermark => Interlocked.Read(ref _watermark);
 
     /// <summary>Whether this instance is the one indexing.</summary>
     public bool HoldsLease => Volatile.Read(ref _holdsLease) == 1;
 
-    /// <summary>Whether ingest must wait for the indexer (<see cref="SearchOptions.MaxUnindexed"/>).</summary>
-    public bool TooFarBehind => Lag > _options.MaxUnindexed;
+    /// <summary>Whether ingest must wait for the indexer (<see cref="SearchOptions.MaxUnindexed"/>, <see cref="SearchOptions.MaxUnvectorized"/>).</summary>
+    public bool TooFarBehind => Lag > _options.MaxUnindexed || VectorLag > _options.MaxUnvectorized;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -47,7 +54,7 @@ public sealed class FullTextIndexer(
             try
             {
                 if (_options.Indexing) lease ??= await TryTakeLeaseAsync(stoppingToken);
-                var full = lease is not null && await IndexBatchAsync(lease, stoppingToken) == _options.IndexBatchSize;
+                var full = lease is not null && await RunStagesAsync(lease, stoppingToken);
                 await ReadLagAsync(stoppingToken);
                 if (!full) await Task.Delay(interval, time, stoppingToken);
             }
@@ -66,28 +73,66 @@ public sealed class FullTextIndexer(
         await ReleaseAsync(lease);
     }
 
-    /// <summary>Indexes one batch (<see cref="SearchOptions.IndexBatchSize"/> entries at most) on the lease's connection; returns how many entries it added.</summary>
-    internal Task<int> IndexBatchAsync(NpgsqlConnection lease, CancellationToken ct) => IndexBatchAsync(lease, _options.IndexBatchSize, ct);
+    /// <summary>
+    /// One batch of each stage (<see cref="SearchOptions.IndexBatchSize"/> entries at most) on the
+    /// lease's connection; returns whether either was full (more is waiting).
+    /// </summary>
+    internal async Task<bool> RunStagesAsync(NpgsqlConnection lease, CancellationToken ct)
+    {
+        var vectorized = await VectorizeBatchAsync(lease, _options.IndexBatchSize, ct);
+        var indexed = await IndexBatchAsync(lease, _options.IndexBatchSize, ct);
+        return vectorized == _options.IndexBatchSize || indexed == _options.IndexBatchSize;
+    }
 
-    /// <summary>Indexes the next <paramref name="batchSize"/> entries at most (the search bench sets up its tail with it).</summary>
-    internal static async Task<int> IndexBatchAsync(NpgsqlConnection lease, int batchSize, CancellationToken ct)
+    /// <summary>
+    /// First stage: stores the vectors of the next <paramref name="batchSize"/> entries at most
+    /// after fts_state.vectorized in audit_fts_recent; returns how many it stored.
+    /// </summary>
+    internal static async Task<int> VectorizeBatchAsync(NpgsqlConnection lease, int batchSize, CancellationToken ct)
     {
         // Commits are in seq order (each holds the chain head until it commits), so the entries
         // after the watermark that this statement sees are a gapless run of the chain.
         await using var cmd = new NpgsqlCommand(
             $"""
-            WITH state AS (SELECT watermark FROM fts_state WHERE id = 1 FOR UPDATE),
+            WITH state AS (SELECT vectorized FROM fts_state WHERE id = 1 FOR UPDATE),
             batch AS (
-                INSERT INTO audit_fts (seq, created_at, "timestamp", log_type, event, user_id, vector)
+                INSERT INTO audit_fts_recent (seq, created_at, "timestamp", log_type, event, user_id, vector)
                 SELECT seq, created_at, "timestamp", log_type, event, user_id, {AuditSql.FullTextVector}
-                FROM audit_log WHERE seq > (SELECT watermark FROM state) ORDER BY seq LIMIT $1
+                FROM audit_log WHERE seq > (SELECT vectorized FROM state) ORDER BY seq LIMIT $1
                 RETURNING seq)
-            UPDATE fts_state SET watermark = (SELECT max(seq) FROM batch), indexed_at = now()
+            UPDATE fts_state SET vectorized = (SELECT max(seq) FROM batch)
             WHERE id = 1 AND EXISTS (SELECT FROM batch)
             RETURNING (SELECT count(*) FROM batch)
             """, lease)
         { CommandTimeout = 0 };
         cmd.Parameters.Add(new() { Value = batchSize });
+        return (int)((long?)await cmd.ExecuteScalarAsync(ct) ?? 0);
+    }
+
+    /// <summary>
+    /// Second stage: moves the stored vectors of the next <paramref name="batchSize"/> entries at
+    /// most after fts_state.watermark (and not after vectorized) into audit_fts; returns how many
+    /// it moved. Both stages lock fts_state's row and only the lease holder runs them, so the rows
+    /// up to vectorized are all visible here.
+    /// </summary>
+    internal static async Task<int> IndexBatchAsync(NpgsqlConnection lease, int batchSize, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            """
+            WITH state AS (SELECT watermark, least(watermark + $1, vectorized) AS upto FROM fts_state WHERE id = 1 FOR UPDATE),
+            moved AS (
+                DELETE FROM audit_fts_recent WHERE seq > (SELECT watermark FROM state) AND seq <= (SELECT upto FROM state)
+                RETURNING seq, created_at, "timestamp", log_type, event, user_id, vector),
+            batch AS (
+                INSERT INTO audit_fts (seq, created_at, "timestamp", log_type, event, user_id, vector)
+                SELECT seq, created_at, "timestamp", log_type, event, user_id, vector FROM moved
+                RETURNING seq)
+            UPDATE fts_state SET watermark = (SELECT upto FROM state), indexed_at = now()
+            WHERE id = 1 AND (SELECT upto > watermark FROM state)
+            RETURNING (SELECT count(*) FROM batch)
+            """, lease)
+        { CommandTimeout = 0 };
+        cmd.Parameters.Add(new() { Value = (long)batchSize });
         return (int)((long?)await cmd.ExecuteScalarAsync(ct) ?? 0);
     }
 
@@ -107,12 +152,13 @@ public sealed class FullTextIndexer(
 
     private async Task ReadLagAsync(CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("SELECT (SELECT seq FROM ledger_head), (SELECT watermark FROM fts_state)");
+        await using var cmd = db.CreateCommand("SELECT (SELECT seq FROM ledger_head), watermark, vectorized FROM fts_state");
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        var (head, watermark) = (reader.GetInt64(0), reader.GetInt64(1));
+        var (head, watermark, vectorized) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
         Interlocked.Exchange(ref _watermark, watermark);
         Interlocked.Exchange(ref _lag, Math.Max(0, head - watermark));
+        Interlocked.Exchange(ref _vectorLag, Math.Max(0, head - vectorized));
     }
 
     // A pooled connection keeps its session: the lock is released explicitly before it goes back.

@@ -88,7 +88,7 @@ public static class IngestEndpoints
         var receivedAt = services.Time.GetUtcNow();
         var (key, problem) = await ApiKeyAuthentication.AuthenticateAsync(http, services.Keys);
         if (problem is not null) return problem;
-        if (services.Index.TooFarBehind) return Problems.IndexBehind(http, services.Index.Lag, services.Search.Value.MaxUnindexed);
+        if (services.Index.TooFarBehind) return Problems.IndexBehind(http, services.Index, services.Search.Value);
 
         if (parser is null) return Problems.UnsupportedMediaType(formatsTaken);
 

@@ -54,7 +54,9 @@ public static class MetricsSetup
     private static async Task ReadGaugesAsync(PortalMetrics metrics, IServiceProvider services, CancellationToken ct)
     {
         metrics.WriterQueuedEvents.Set(services.GetRequiredService<LedgerWriter>().QueuedEvents);
-        metrics.IndexLag.Set(services.GetRequiredService<FullTextIndexer>().Lag);
+        var index = services.GetRequiredService<FullTextIndexer>();
+        metrics.IndexLag.Set(index.Lag);
+        metrics.VectorLag.Set(index.VectorLag);
         metrics.LiveFeedSubscribers.Set(services.GetRequiredService<LedgerFeed>().SubscriberCount);
         try
         {

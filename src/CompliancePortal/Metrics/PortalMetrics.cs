@@ -24,6 +24,7 @@ public sealed class PortalMetrics
     public Histogram IngestCommitSeconds { get; }
     public Gauge WriterQueuedEvents { get; }
     public Gauge IndexLag { get; }
+    public Gauge VectorLag { get; }
     public Gauge LiveFeedSubscribers { get; }
     public Gauge AlertsOpen { get; }
     public Gauge Jobs { get; }
@@ -43,7 +44,8 @@ public sealed class PortalMetrics
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 4, 9) });
         IngestCommitSeconds = make.CreateHistogram("compliance_portal_ingest_commit_seconds", "Time from an ingest request's events being valid to their commit");
         WriterQueuedEvents = make.CreateGauge("compliance_portal_writer_queued_events", "Events waiting for the ledger writer");
-        IndexLag = make.CreateGauge("compliance_portal_index_lag_entries", "Ledger entries not yet in the full-text index (search still finds them)");
+        IndexLag = make.CreateGauge("compliance_portal_index_lag_entries", "Ledger entries not yet in the full-text GIN index (search still finds them)");
+        VectorLag = make.CreateGauge("compliance_portal_index_vector_lag_entries", "Ledger entries without a stored full-text vector yet (each search computes them)");
         LiveFeedSubscribers = make.CreateGauge("compliance_portal_live_feed_subscribers", "Open subscriptions to the live feed (pages, hub connections, the portal's own watchers)");
         AlertsOpen = make.CreateGauge("compliance_portal_alerts_open", "Open alerts", "severity");
         Jobs = make.CreateGauge("compliance_portal_jobs", "Background jobs by state, as Hangfire counts them", "state");

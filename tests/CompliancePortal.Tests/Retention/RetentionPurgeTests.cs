@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using CompliancePortal.Core.Archive;
 using CompliancePortal.Core.Retention;
+using CompliancePortal.Core.Search;
 using CompliancePortal.Tests.Infrastructure;
 
 namespace CompliancePortal.Tests.Retention;
@@ -16,6 +17,10 @@ public sealed class RetentionPurgeTests(PostgresFixture postgres) : RetentionTes
     private static readonly Dictionary<string, int> Windows = new() { ["TRADE"] = 90, ["SYSTEM"] = 30, ["NAV"] = 90 };
 
     private List<long> _aTrades = [], _aSystem = [], _aCompliance = [], _cTrades = [], _bTrades = [], _bSystem = [];
+
+    // The full-text index is filled by hand here, so the purged entries sit in both of its stages.
+    protected override void Configure(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder) =>
+        builder.UseSetting("Search:Indexing", "false");
 
     /// <summary>Day A (200 days ago): trades in IWM, API calls, a compliance review; day C (150): QQQ trades; day B (60): trades and API calls; today: trades by API.</summary>
     private async Task SeedAsync()
@@ -39,11 +44,23 @@ public sealed class RetentionPurgeTests(PostgresFixture postgres) : RetentionTes
         // Narrowed to an asset day A has none of: does not hold day A.
         Assert.Null((await Holds.CreateAsync(Officer, new LegalHoldForm(DayA, DayA, null, "SPY", null, "matter 44"))).Error);
 
+        // Day A's trades in the GIN index, every later entry's vector waiting in audit_fts_recent.
+        await using (var indexer = new Npgsql.NpgsqlConnection(Db.Connections.App))
+        {
+            await indexer.OpenAsync();
+            await FullTextIndexer.VectorizeBatchAsync(indexer, 1_000_000, CancellationToken.None);
+            await FullTextIndexer.IndexBatchAsync(indexer, (int)_aTrades[^1], CancellationToken.None);
+        }
+
         var days = await Purger(Windows).RunAsync();
 
         var purged = _aTrades.Concat(_aSystem).Concat(_bSystem).Order().ToList();
         var stored = await StoredSeqsAsync();
         Assert.Empty(stored.Intersect(purged));
+        // Their full-text rows went with them, from both stages; the kept entries' stayed.
+        var indexed = (await StoredSeqsAsync("audit_fts")).Concat(await StoredSeqsAsync("audit_fts_recent")).ToList();
+        Assert.Empty(indexed.Intersect(purged));
+        Assert.Subset(indexed.ToHashSet(), _aCompliance.Concat(_cTrades).Concat(_bTrades).ToHashSet());
         Assert.Equal(all.Except(purged), stored.Intersect(all));
         Assert.Equal(purged, await StoredSeqsAsync("ledger_tombstones"));
         Assert.Equal(

@@ -25,6 +25,7 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
         builder.UseSetting("Search:Indexing", "false");
         builder.UseSetting("Search:IndexIntervalMilliseconds", "50");
         builder.UseSetting("Search:MaxUnindexed", "10000");
+        builder.UseSetting("Search:MaxUnvectorized", "8000");
     }
 
     /// <summary>An indexer as another portal instance runs it, on connections named <paramref name="name"/>.</summary>
@@ -51,14 +52,28 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
 
     private async Task<long> ScalarAsync(string sql) => (long)(await Db.ScalarAsync(sql))!;
 
-    /// <summary>Every entry up to the watermark is indexed exactly once and none above it.</summary>
+    /// <summary>
+    /// Every entry up to the watermark is in audit_fts, every one after it up to the vectorized
+    /// mark in audit_fts_recent, each exactly once (the primary keys), and none in either elsewhere.
+    /// </summary>
     private async Task AssertIndexMatchesWatermarkAsync()
     {
         Assert.Equal(0L, await ScalarAsync("""
-            SELECT count(*) FROM audit_log a WHERE a.seq <= (SELECT watermark FROM fts_state)
-              AND NOT EXISTS (SELECT FROM audit_fts f WHERE f.seq = a.seq)
+            SELECT count(*) FROM audit_log a, fts_state s
+            WHERE a.seq <= s.watermark AND NOT EXISTS (SELECT FROM audit_fts f WHERE f.seq = a.seq)
+               OR a.seq > s.watermark AND a.seq <= s.vectorized AND NOT EXISTS (SELECT FROM audit_fts_recent r WHERE r.seq = a.seq)
             """));
         Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM audit_fts WHERE seq > (SELECT watermark FROM fts_state)"));
+        Assert.Equal(0L, await ScalarAsync(
+            "SELECT count(*) FROM audit_fts_recent, fts_state s WHERE seq <= s.watermark OR seq > s.vectorized"));
+    }
+
+    /// <summary>Runs the first stage only (vectors stored, GIN index not filled), as an indexer whose second stage lags.</summary>
+    private async Task VectorizeAsync(long entries)
+    {
+        await using var db = Db.AppDataSource();
+        await using var connection = await db.OpenConnectionAsync();
+        await FullTextIndexer.VectorizeBatchAsync(connection, (int)entries, CancellationToken.None);
     }
 
     private async Task WaitForAsync(Func<Task<bool>> condition, string what)
@@ -110,9 +125,15 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
         }));
         Assert.Equal(HttpStatusCode.OK, (await Client.PostNdJsonAsync(lines, Key)).StatusCode);
         await using var db = Db.AppDataSource();
+        var entries = await ScalarAsync("SELECT count(*) FROM audit_log");
         await using (var lease = await db.OpenConnectionAsync())
-            await FullTextIndexer.IndexBatchAsync(lease, (int)(await ScalarAsync("SELECT count(*) FROM audit_log") - 60), CancellationToken.None);
+        {
+            // Three parts: the GIN index, the stored vectors after it, the computed tail after those.
+            await FullTextIndexer.VectorizeBatchAsync(lease, (int)entries - 40, CancellationToken.None);
+            await FullTextIndexer.IndexBatchAsync(lease, (int)entries - 90, CancellationToken.None);
+        }
         var watermark = await ScalarAsync("SELECT watermark FROM fts_state");
+        var vectorized = await ScalarAsync("SELECT vectorized FROM fts_state");
         var query = new AuditQuery { Text = "kestrel", LogType = "TRADE", OldestFirst = oldestFirst, Fields = asset is null ? [] : [new FieldFilter("asset", asset)] };
 
         // Every entry's vector computed, as if all were indexed.
@@ -128,7 +149,8 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
             while (await r.ReadAsync()) expected.Add(r.GetInt64(0));
         }
         Assert.Contains(expected, seq => seq <= watermark);
-        Assert.Contains(expected, seq => seq > watermark);
+        Assert.Contains(expected, seq => seq > watermark && seq <= vectorized);
+        Assert.Contains(expected, seq => seq > vectorized);
 
         var search = Portal.Services.GetRequiredService<AuditSearch>();
         var found = new List<long>();
@@ -178,11 +200,15 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
         Assert.Equal((65L, 50), await SearchAsync("heron"));
     }
 
-    [Fact]
-    public async Task AnIndexerKilledMidBatch_LeavesNothingOfIt_AndTheNextResumesFromTheWatermark()
+    [Theory]
+    [InlineData("audit_fts_recent")]
+    [InlineData("audit_fts")]
+    public async Task AnIndexerKilledMidBatch_LeavesNothingOfIt_AndTheNextResumesFromTheWatermark(string stage)
     {
         for (var i = 0; i < 6; i++) await PostTaggedAsync("osprey", 1000);
-        var (indexer, source) = NewIndexer("indexer-killed", batch: 6000);
+        var secondStage = stage == "audit_fts";
+        if (secondStage) await VectorizeAsync(await ScalarAsync("SELECT count(*) FROM audit_log"));
+        var (_, source) = NewIndexer("indexer-killed");
         await using (source)
         {
             // An uncommitted row for an entry in the middle of the batch holds the batch there: it has
@@ -190,10 +216,12 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
             await using var blocker = new NpgsqlConnection(Db.Admin);
             await blocker.OpenAsync();
             await using var hold = await blocker.BeginTransactionAsync();
-            await using (var insert = new NpgsqlCommand("INSERT INTO audit_fts SELECT min(seq) + 3000, now(), now(), 'TRADE', 'held', NULL, ''::tsvector FROM audit_log", blocker, hold))
+            await using (var insert = new NpgsqlCommand($"INSERT INTO {stage} SELECT min(seq) + 3000, now(), now(), 'TRADE', 'held', NULL, ''::tsvector FROM audit_log", blocker, hold))
                 await insert.ExecuteNonQueryAsync();
             await using var lease = await source.OpenConnectionAsync();
-            var batch = indexer.IndexBatchAsync(lease, CancellationToken.None);
+            var batch = secondStage
+                ? FullTextIndexer.IndexBatchAsync(lease, 6000, CancellationToken.None)
+                : FullTextIndexer.VectorizeBatchAsync(lease, 6000, CancellationToken.None);
             await WaitForAsync(async () => await ScalarAsync(
                 "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'indexer-killed' AND wait_event_type = 'Lock'") == 1,
                 "the batch to wait in its middle");
@@ -204,6 +232,8 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
 
         Assert.Equal(0L, await ScalarAsync("SELECT watermark FROM fts_state"));
         Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM audit_fts"));
+        Assert.Equal(secondStage ? await ScalarAsync("SELECT count(*) FROM audit_log") : 0L, await ScalarAsync("SELECT count(*) FROM audit_fts_recent"));
+        await AssertIndexMatchesWatermarkAsync();
         Assert.Equal((6000L, 50), await SearchAsync("osprey"));
 
         var (next, nextSource) = NewIndexer("indexer-next", batch: 2500);
@@ -214,6 +244,7 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
             await next.StopAsync(CancellationToken.None);
         }
         Assert.Equal(await ScalarAsync("SELECT count(*) FROM audit_log"), await ScalarAsync("SELECT count(*) FROM audit_fts"));
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM audit_fts_recent"));
         await AssertIndexMatchesWatermarkAsync();
         Assert.Equal((6000L, 50), await SearchAsync("osprey"));
     }
@@ -221,9 +252,14 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
     [Fact]
     public async Task Ingest_Answers503_WhileTheIndexIsTooFarBehind_AndAcceptsOnceItCaughtUp()
     {
+        // Vectors kept level, the GIN index left behind: only Search:MaxUnindexed (10,000) holds ingest.
         var portalIndex = Portal.Services.GetRequiredService<FullTextIndexer>();
-        for (var i = 0; i < 11; i++) await PostTaggedAsync("plover", 1000);
-        await WaitForAsync(() => Task.FromResult(portalIndex.TooFarBehind), "the portal to see the lag");
+        for (var i = 0; i < 11; i++)
+        {
+            await PostTaggedAsync("plover", 1000);
+            await VectorizeAsync(1000);
+        }
+        await WaitForAsync(() => Task.FromResult(portalIndex.TooFarBehind && portalIndex.VectorLag == 0), "the portal to see the lag");
         var head = await ScalarAsync("SELECT seq FROM ledger_head");
 
         var refused = await Client.PostNdJsonAsync([IngestClient.Trade(1)], Key);
@@ -232,7 +268,9 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
         Assert.Equal("2", refused.Headers.RetryAfter?.Delta?.TotalSeconds.ToString());
         Assert.Contains("The full-text index is", await refused.Content.ReadAsStringAsync());
         Assert.Equal(head, await ScalarAsync("SELECT seq FROM ledger_head"));
-        Assert.True((await Client.HealthAsync(Key)).GetProperty("index_lag").GetInt64() > 10_000);
+        var health = await Client.HealthAsync(Key);
+        Assert.True(health.GetProperty("index_lag").GetInt64() > 10_000);
+        Assert.Equal(0L, health.GetProperty("vector_lag").GetInt64());
 
         var (indexer, source) = NewIndexer("indexer-catch-up");
         await using (source)
@@ -242,5 +280,28 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
             await indexer.StopAsync(CancellationToken.None);
         }
         Assert.Equal(HttpStatusCode.OK, (await Client.PostNdJsonAsync([IngestClient.Trade(1)], Key)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Ingest_Answers503_WhileTooManyEntriesHaveNoStoredVector_AndAcceptsOnceTheyHave()
+    {
+        // 9,000 entries without a vector: past Search:MaxUnvectorized (8,000), within MaxUnindexed (10,000).
+        var portalIndex = Portal.Services.GetRequiredService<FullTextIndexer>();
+        for (var i = 0; i < 9; i++) await PostTaggedAsync("curlew", 1000);
+        await WaitForAsync(() => Task.FromResult(portalIndex.TooFarBehind), "the portal to see the lag");
+        var head = await ScalarAsync("SELECT seq FROM ledger_head");
+
+        var refused = await Client.PostNdJsonAsync([IngestClient.Trade(1)], Key);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Contains("have no stored full-text vector yet (limit Search:MaxUnvectorized = 8000)", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(head, await ScalarAsync("SELECT seq FROM ledger_head"));
+        Assert.True((await Client.HealthAsync(Key)).GetProperty("vector_lag").GetInt64() > 8_000);
+
+        await VectorizeAsync(head);
+        await WaitForAsync(() => Task.FromResult(!portalIndex.TooFarBehind), "the portal to see the vectors stored");
+        Assert.Equal(HttpStatusCode.OK, (await Client.PostNdJsonAsync([IngestClient.Trade(1)], Key)).StatusCode);
+        Assert.Equal((9000L, 50), await SearchAsync("curlew"));
+        await AssertIndexMatchesWatermarkAsync();
     }
 }
