@@ -19,7 +19,7 @@ public static class SearchBenchmark
 {
     /// <param name="Unindexed">Entries left out of the GIN index (the newest): the stored vectors every full-text search scans; default the most ingest allows (Search:MaxUnindexed).</param>
     /// <param name="Unvectorized">Of those, the newest left without a stored vector: what every full-text search computes; default the most ingest allows (Search:MaxUnvectorized).</param>
-    public sealed record Options(int Events = 1_000_000, int Runs = 20, int Seed = 42, bool Keep = false, int Unindexed = 200_000, int Unvectorized = 2_000);
+    public sealed record Options(int Events = 1_000_000, int Runs = 20, int Seed = 42, bool Keep = false, int Unindexed = 200_000, int Unvectorized = 1_000);
 
     /// <summary>CLI entry: runs against the private cluster under .data/bench-pg (created if needed).</summary>
     public static async Task<int> RunAsync(string[] args, IConfiguration configuration)
@@ -35,7 +35,7 @@ public static class SearchBenchmark
         }
         if (options.Events < 1000 || options.Runs < 1 || options.Unindexed < 0)
         {
-            Console.Error.WriteLine("usage: bench search [--events N (>= 1000, default 1000000)] [--runs R (default 20)] [--unindexed U (default 200000)] [--unvectorized V (default 2000)] [--keep]");
+            Console.Error.WriteLine("usage: bench search [--events N (>= 1000, default 1000000)] [--runs R (default 20)] [--unindexed U (default 200000)] [--unvectorized V (default 1000)] [--keep]");
             return 64;
         }
         var folder = Path.Combine(Directory.GetCurrentDirectory(), configuration["Bench:Folder"] ?? ".data/bench-pg");

@@ -10,8 +10,8 @@ namespace CompliancePortal.Core.Search;
 /// only, in two stages: the first computes each entry's vector into audit_fts_recent (no GIN index,
 /// matched by a scan) and moves fts_state.vectorized; the second moves those rows into audit_fts
 /// (GIN-indexed) and moves fts_state.watermark (019_full_text_in_two_stages.sql). The first stage
-/// runs before every batch of the second, so what a search must compute itself stays short even
-/// while the GIN index falls behind. One instance per cluster indexes: the one holding a
+/// runs every interval and before every batch of the second, so what a search must compute itself
+/// stays short even while the GIN index falls behind. One instance per cluster indexes: the one holding a
 /// PostgreSQL session lock (the lease) on its own connection, which PostgreSQL frees when that
 /// instance or its connection dies; every other instance tries to take it over at each interval.
 /// Each batch changes its rows and its watermark in one statement, so a batch cut short leaves
@@ -29,6 +29,7 @@ public sealed class FullTextIndexer(
     private long _watermark;
     private long _vectorLag;
     private int _holdsLease;
+    private long _lastMove;   // when the second stage last ran (TimeProvider timestamp)
 
     /// <summary>Entries committed and not yet in the GIN index, as last read (0 before the first read).</summary>
     public long Lag => Interlocked.Read(ref _lag);
@@ -74,14 +75,22 @@ public sealed class FullTextIndexer(
     }
 
     /// <summary>
-    /// One batch of each stage (<see cref="SearchOptions.IndexBatchSize"/> entries at most) on the
-    /// lease's connection; returns whether either was full (more is waiting).
+    /// One batch of the first stage, then one of the second when it is due (<see
+    /// cref="SearchOptions.IndexBatchSize"/> entries at most each) on the lease's connection;
+    /// returns whether either was full (more is waiting).
     /// </summary>
     internal async Task<bool> RunStagesAsync(NpgsqlConnection lease, CancellationToken ct)
     {
-        var vectorized = await VectorizeBatchAsync(lease, _options.IndexBatchSize, ct);
-        var indexed = await IndexBatchAsync(lease, _options.IndexBatchSize, ct);
-        return vectorized == _options.IndexBatchSize || indexed == _options.IndexBatchSize;
+        var batch = _options.IndexBatchSize;
+        var vectorized = await VectorizeBatchAsync(lease, batch, ct);
+        // The GIN stage waits for a full batch or ten intervals: the vectors' stage, which bounds
+        // what every search computes, runs every interval and is not held up by it in between.
+        var stored = Lag - VectorLag + vectorized;
+        if (stored < batch && time.GetElapsedTime(_lastMove) < TimeSpan.FromMilliseconds(10 * _options.IndexIntervalMilliseconds))
+            return vectorized == batch;
+        var indexed = await IndexBatchAsync(lease, batch, ct);
+        _lastMove = time.GetTimestamp();
+        return vectorized == batch || indexed == batch;
     }
 
     /// <summary>
