@@ -148,7 +148,7 @@ public static class IngestBenchmark
             output.WriteLine(BenchResult.Table([portal, runs.AtLoad, .. runs.Steps, seedCopy, seedInsert]));
             output.WriteLine($"(ack ms: portal = HTTP response after COMMIT, per request of {options.Batch} saturated and of {options.LoadBatch} under a fixed load, timed from when it was due; " +
                              $"seed COPY = per COPY of {SeedBaseline.CopyBatchRows}; seed INSERT = per COMMIT of {SeedBaseline.InsertBatchRows};");
-            output.WriteLine(" lag ms: from a request's acknowledgement to the full-text index holding it (watermark read every 10 ms);");
+            output.WriteLine(" lag ms: from a request's acknowledgement to the full-text index holding it (watermark read every 10 ms); vec = to its vectors being stored (the first stage);");
             output.WriteLine(" cpu in us per event: client = the load process; app = this process (the portal, or the seed's loader); pg = PostgreSQL's client backends but the indexer's;");
             output.WriteLine(" pg bg = autovacuum, checkpointer, writers and exited processes; indexer = the full-text indexer's backend;");
             output.WriteLine(" wal B = WAL bytes per event, fpi/1k = full-page images per 1,000 events)");

@@ -64,7 +64,8 @@ public static class LoadClients
             return new BenchResult(contestant, plan.Events, TimeSpan.FromSeconds(result.Seconds), result.AckMilliseconds)
             {
                 Used = used with { Clients = TimeSpan.FromMilliseconds(result.CpuMilliseconds) },
-                IndexLagMilliseconds = IndexLags(result, samples),
+                IndexLagMilliseconds = Lags(result, samples, s => s.Watermark),
+                VectorLagMilliseconds = Lags(result, samples, s => s.Vectorized),
                 OfferedRate = plan.Rate,
             };
         }
@@ -75,23 +76,27 @@ public static class LoadClients
         }
     }
 
+    /// <summary>One reading of the full-text indexer's two marks.</summary>
+    private readonly record struct IndexMarks(long AtMicroseconds, long Watermark, long Vectorized);
+
     /// <summary>
-    /// Each request's index lag: from its acknowledgement to the first watermark reading at or after
-    /// it that covers its last entry (readings every 10 ms, so lags are rounded up to that).
+    /// Each request's lag to one of the indexer's marks: from its acknowledgement to the first
+    /// reading at or after it whose <paramref name="mark"/> covers its last entry (readings every
+    /// 10 ms, so lags are rounded up to that).
     /// </summary>
-    private static double[] IndexLags(LoadResult result, IReadOnlyList<(long AtMicroseconds, long Watermark)> samples)
+    private static double[] Lags(LoadResult result, IReadOnlyList<IndexMarks> samples, Func<IndexMarks, long> mark)
     {
         var lags = new List<double>(result.LastSeq.Length);
         for (var i = 0; i < result.LastSeq.Length; i++)
         {
             var acked = result.AckedAtMicroseconds[i];
-            var seen = samples.FirstOrDefault(s => s.AtMicroseconds >= acked && s.Watermark >= result.LastSeq[i]);
+            var seen = samples.FirstOrDefault(s => s.AtMicroseconds >= acked && mark(s) >= result.LastSeq[i]);
             if (seen != default) lags.Add((seen.AtMicroseconds - acked) / 1000.0);
         }
         return [.. lags];
     }
 
-    /// <summary>Reads the index's watermark every 10 ms until cancelled: the samples, and the latest.</summary>
+    /// <summary>Reads the index's marks every 10 ms until cancelled: the samples, and the latest watermark.</summary>
     private sealed class WatermarkWatch
     {
         private long _current;
@@ -101,19 +106,24 @@ public static class LoadClients
 
         public long Current => Interlocked.Read(ref _current);
 
-        public Task<List<(long AtMicroseconds, long Watermark)>> Samples { get; }
+        public Task<List<IndexMarks>> Samples { get; }
 
-        private async Task<List<(long, long)>> RunAsync(string appConnectionString, CancellationToken ct)
+        private async Task<List<IndexMarks>> RunAsync(string appConnectionString, CancellationToken ct)
         {
-            var samples = new List<(long, long)>();
+            var samples = new List<IndexMarks>();
             await using var connection = new NpgsqlConnection(appConnectionString);
             await connection.OpenAsync(CancellationToken.None);
-            await using var cmd = new NpgsqlCommand("SELECT watermark FROM fts_state", connection);
+            await using var cmd = new NpgsqlCommand("SELECT watermark, vectorized FROM fts_state", connection);
             while (!ct.IsCancellationRequested)
             {
-                var watermark = (long)(await cmd.ExecuteScalarAsync(CancellationToken.None))!;
+                long watermark, vectorized;
+                await using (var reader = await cmd.ExecuteReaderAsync(CancellationToken.None))
+                {
+                    await reader.ReadAsync(CancellationToken.None);
+                    (watermark, vectorized) = (reader.GetInt64(0), reader.GetInt64(1));
+                }
                 Interlocked.Exchange(ref _current, watermark);
-                samples.Add((UnixMicroseconds(), watermark));
+                samples.Add(new IndexMarks(UnixMicroseconds(), watermark, vectorized));
                 await Task.Delay(10, CancellationToken.None);
             }
             return samples;

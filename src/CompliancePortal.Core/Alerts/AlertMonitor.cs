@@ -59,6 +59,7 @@ public sealed class AlertMonitor(
         if (rules.Rules.Count == 0) return;
         var inbox = committed.Follow();
         var poll = TimeSpan.FromMilliseconds(options.Value.PollIntervalMilliseconds);
+        var saveInterval = TimeSpan.FromMilliseconds(options.Value.SaveIntervalMilliseconds);
         var found = new List<Found>();
         var sinceSave = Stopwatch.StartNew();
         long evaluated = 0;
@@ -78,7 +79,10 @@ public sealed class AlertMonitor(
                 }
                 // One page at a time, saving in between: a long catch-up (after downtime) is not one huge transaction.
                 if (read) (evaluated, read) = await EvaluatePageAsync(evaluated, found, stoppingToken);
-                if (found.Count > 0 || (evaluated > Saved && sinceSave.Elapsed >= CursorSaveInterval))
+                // Alerts are saved together at most once a save interval (or when a page's worth
+                // waits): each save is a transaction, its notifications and a ledger commit.
+                var alertsDue = found.Count >= PageSize || (found.Count > 0 && sinceSave.Elapsed >= saveInterval);
+                if (alertsDue || (evaluated > Saved && sinceSave.Elapsed >= CursorSaveInterval))
                 {
                     var stored = await SaveAsync(Saved, evaluated, found, stoppingToken);
                     found.Clear();
@@ -87,7 +91,11 @@ public sealed class AlertMonitor(
                     if (!stored) continue;
                 }
                 if (read) continue;
-                var handed = await inbox.TakeAsync(poll, stoppingToken);
+                // With alerts or a cursor move waiting, wake when they are due rather than at the next poll.
+                var untilSave = found.Count > 0 ? Until(saveInterval, sinceSave)
+                    : evaluated > Saved ? Until(CursorSaveInterval, sinceSave) : poll;
+                var handed = await inbox.TakeAsync(untilSave < poll ? untilSave : poll, stoppingToken);
+                if (handed is null && untilSave < poll) continue;
                 var following = handed is { Count: > 0 } ? LedgerInbox.FollowingOn(handed, evaluated) : null;
                 if (following is null) read = true;
                 else if (following.Count > 0)
@@ -111,6 +119,8 @@ public sealed class AlertMonitor(
         }
         await recording;
     }
+
+    private static TimeSpan Until(TimeSpan interval, Stopwatch since) => TimeSpan.FromTicks(Math.Max(0, (interval - since.Elapsed).Ticks));
 
     /// <summary>Reads and judges a page of entries after <paramref name="after"/>; returns the last seq judged and whether the page was full.</summary>
     private async Task<(long Last, bool Full)> EvaluatePageAsync(long after, List<Found> found, CancellationToken ct)

@@ -8,7 +8,9 @@ public sealed class AlertsOptions : ISettings
     static string ISettings.Section => Section;
 
     public string? Problem() =>
-        PollIntervalMilliseconds <= 0 ? "Alerts:PollIntervalMilliseconds must be positive" : ChannelProblem();
+        PollIntervalMilliseconds <= 0 ? "Alerts:PollIntervalMilliseconds must be positive"
+        : SaveIntervalMilliseconds < 0 ? "Alerts:SaveIntervalMilliseconds must not be negative"
+        : ChannelProblem();
 
     /// <summary>false: no rules are evaluated and no alert is raised.</summary>
     public bool Enabled { get; set; } = true;
@@ -18,6 +20,13 @@ public sealed class AlertsOptions : ISettings
 
     /// <summary>How often the monitor looks at the ledger when no commit woke it.</summary>
     public int PollIntervalMilliseconds { get; set; } = 2000;
+
+    /// <summary>
+    /// Alerts found are stored (with their notifications, then their alert_raised entries) at
+    /// most this often: under heavy ingest one save every quarter second instead of one per
+    /// commit. An alert after a quiet spell is stored at once.
+    /// </summary>
+    public int SaveIntervalMilliseconds { get; set; } = 250;
 
     /// <summary>The channels rules may name (email, slack, pagerduty, ...); a channel not here is recorded as not configured.</summary>
     public Dictionary<string, AlertChannelOptions> Channels { get; set; } = [];

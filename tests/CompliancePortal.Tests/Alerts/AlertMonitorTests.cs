@@ -183,6 +183,31 @@ public sealed class AlertMonitorTests(PostgresFixture postgres) : PortalTest(pos
     }
 
     [Fact]
+    public async Task AlertsFoundWithinASaveInterval_AreStoredTogether_WhenTheIntervalEnds()
+    {
+        // A poll of a minute: the alerts must be stored because their interval ended, not because a poll came.
+        await Portal.DisposeAsync();
+        Portal = new PortalFactory(Db, b => b.UseSetting("Alerts:SaveIntervalMilliseconds", "1500").UseSetting("Alerts:PollIntervalMilliseconds", "60000"));
+        Client = Portal.CreateClient();
+        var seqs = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            // Three commits 100 ms apart, each handed over on its own.
+            seqs.AddRange(await PostAsync(Client, FailedTrade(i)));
+            await Task.Delay(100);
+        }
+        await SettledAsync(Portal);
+
+        Assert.Equal(seqs, (await StoredAlertsAsync()).Select(a => a.Seq));
+        await using var connection = new NpgsqlConnection(Db.Connections.Owner);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT count(DISTINCT \"RaisedAt\") FROM alerts", connection);
+        // The first may be stored at once (nothing was saved for a while); the others wait for the interval and go together.
+        Assert.InRange((long)(await cmd.ExecuteScalarAsync())!, 1, 2);
+        Assert.Equal(3, (await LedgerEventsAsync(AlertMonitor.RaisedEvent)).Count);
+    }
+
+    [Fact]
     public async Task AlertWhoseLedgerEntryIsNotKnownToBeStored_IsRecordedAgain_WithoutASecondEntry()
     {
         await PostAsync(Client, FailedTrade(1));
