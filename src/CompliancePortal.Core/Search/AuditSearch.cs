@@ -29,6 +29,9 @@ public sealed record AuditPage(IReadOnlyList<AuditRow> Rows, AuditCursor? Next, 
 /// </summary>
 public sealed partial class AuditSearch(NpgsqlDataSource db, UserActionLog log)
 {
+    /// <summary>Tests' seam: runs after a full-text search has read the indexer's marks, before its statement.</summary>
+    internal Func<Task>? AfterIndexPositionRead { get; set; }
+
     public async Task<AuditPage> SearchAsync(RecordReader reader, AuditQuery query, AuditCursor? after = null, CancellationToken ct = default)
     {
         query = query.Sanitized();
@@ -82,13 +85,18 @@ public sealed partial class AuditSearch(NpgsqlDataSource db, UserActionLog log)
         AuditSql.HasText(query) ? await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct) : null;
 
     // Read first, as values: passed as parameters, the unindexed parts are planned for their real size.
-    private static async Task<IndexPosition> ReadIndexPositionAsync(NpgsqlConnection connection, AuditQuery query, CancellationToken ct)
+    private async Task<IndexPosition> ReadIndexPositionAsync(NpgsqlConnection connection, AuditQuery query, CancellationToken ct)
     {
         if (!AuditSql.HasText(query)) return default;
-        await using var cmd = new NpgsqlCommand("SELECT watermark, vectorized FROM fts_state", connection);
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        await r.ReadAsync(ct);
-        return new IndexPosition(r.GetInt64(0), r.GetInt64(1));
+        IndexPosition position;
+        await using (var cmd = new NpgsqlCommand("SELECT watermark, vectorized FROM fts_state", connection))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            await r.ReadAsync(ct);
+            position = new IndexPosition(r.GetInt64(0), r.GetInt64(1));
+        }
+        if (AfterIndexPositionRead is { } hook) await hook();
+        return position;
     }
 
     internal static AuditRow ReadRow(NpgsqlDataReader r) => new(

@@ -172,6 +172,38 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
     }
 
     [Fact]
+    public async Task ASearch_WhileTheIndexerMovesItsRows_FindsEachEntryOnce()
+    {
+        // Ten entries with stored vectors, twenty after them without: all three parts but the GIN index's.
+        await PostTaggedAsync("kestrelfinch", 10);
+        await VectorizeAsync(await ScalarAsync("SELECT seq FROM ledger_head"));
+        await PostTaggedAsync("kestrelfinch", 20);
+        var search = Portal.Services.GetRequiredService<AuditSearch>();
+        var moved = 0L;
+        // Between the search reading the marks and running its statement, both stages run to the
+        // head on another connection: every entry moves into the GIN index and both marks move.
+        search.AfterIndexPositionRead = async () =>
+        {
+            search.AfterIndexPositionRead = null;
+            await using var db = Db.AppDataSource();
+            await using var connection = await db.OpenConnectionAsync();
+            await FullTextIndexer.VectorizeBatchAsync(connection, 100_000, CancellationToken.None);
+            moved = await FullTextIndexer.IndexBatchAsync(connection, 100_000, CancellationToken.None);
+        };
+        try
+        {
+            Assert.Equal((30L, 30), await SearchAsync("kestrelfinch"));
+        }
+        finally
+        {
+            search.AfterIndexPositionRead = null;
+        }
+        Assert.True(moved >= 30, $"the indexer moved {moved} entries during the search");
+        Assert.Equal(0L, await ScalarAsync("SELECT (SELECT seq FROM ledger_head) - (SELECT watermark FROM fts_state)"));
+        Assert.Equal((30L, 30), await SearchAsync("kestrelfinch"));
+    }
+
+    [Fact]
     public async Task TheLease_MovesToASecondInstance_WhenTheFirstDies_NothingSkippedOrIndexedTwice()
     {
         await PostTaggedAsync("heron", 40);
