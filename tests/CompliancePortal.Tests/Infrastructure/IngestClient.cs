@@ -13,6 +13,30 @@ public static class IngestClient
     public static Task<HttpResponseMessage> PostNdJsonAsync(this HttpClient client, IEnumerable<string> lines, string? key = null) =>
         SendAsync(client, string.Join('\n', lines) + "\n", "application/x-ndjson", key);
 
+    /// <summary>
+    /// Posts NDJSON until it is accepted, as a source system does: a 503 (the writer's queue
+    /// full, or the full-text indexer behind) stored nothing and is sent again after its
+    /// Retry-After (capped here at half a second); any other answer but 200 fails the test with its body.
+    /// </summary>
+    public static async Task<JsonElement> PostNdJsonUntilAcceptedAsync(this HttpClient client, IReadOnlyList<string> lines, string key)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using var response = await client.PostNdJsonAsync(lines, key);
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && attempt < 60)
+            {
+                var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+                await Task.Delay(wait < TimeSpan.FromMilliseconds(500) ? wait : TimeSpan.FromMilliseconds(500));
+                continue;
+            }
+            if (response.StatusCode != System.Net.HttpStatusCode.OK)
+                throw new Xunit.Sdk.XunitException($"the portal answered {(int)response.StatusCode}: {body}");
+            using var doc = JsonDocument.Parse(body);
+            return doc.RootElement.Clone();
+        }
+    }
+
     public static async Task<HttpResponseMessage> SendAsync(HttpClient client, string body, string contentType, string? key, string path = "/api/v1/events")
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path)

@@ -25,8 +25,8 @@ public sealed class LedgerChainTests(PostgresFixture postgres) : PortalTest(post
         {
             for (var r = 0; r < requestsEach; r++)
             {
-                var lines = Enumerable.Range(0, eventsEach).Select(i => IngestClient.Trade(c * 100_000 + r * 100 + i));
-                var body = await (await Client.PostNdJsonAsync(lines, Key)).JsonAsync();
+                var lines = Enumerable.Range(0, eventsEach).Select(i => IngestClient.Trade(c * 100_000 + r * 100 + i)).ToList();
+                var body = await Client.PostNdJsonUntilAcceptedAsync(lines, Key);
                 lock (receipts)
                     foreach (var receipt in body.GetProperty("receipts").EnumerateArray())
                         receipts.Add(receipt.GetProperty("seq").GetInt64());
