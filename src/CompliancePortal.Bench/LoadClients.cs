@@ -17,8 +17,8 @@ namespace CompliancePortal.Bench;
 /// </summary>
 public sealed record LoadPlan(int Events, string IdPrefix, int Batch, int Clients, int Rate = 0, int Skip = 0);
 
-/// <summary>What a load run measured: one entry per request, in the order they were planned.</summary>
-public sealed record LoadResult(double Seconds, double CpuMilliseconds, double[] AckMilliseconds, long[] AckedAtMicroseconds, long[] LastSeq);
+/// <summary>What a load run measured: one entry per request, in the order they were planned (<see cref="Busy"/>: the 503 answers it got first).</summary>
+public sealed record LoadResult(double Seconds, double CpuMilliseconds, double[] AckMilliseconds, long[] AckedAtMicroseconds, long[] LastSeq, int[] Busy);
 
 /// <summary>
 /// The benchmark's HTTP clients, in a process of their own (`bench load`), so their CPU is not
@@ -67,6 +67,7 @@ public static class LoadClients
                 IndexLagMilliseconds = Lags(result, samples, s => s.Watermark),
                 VectorLagMilliseconds = Lags(result, samples, s => s.Vectorized),
                 OfferedRate = plan.Rate,
+                BusyAnswers = result.Busy.Sum(),
             };
         }
         finally
@@ -155,12 +156,13 @@ public static class LoadClients
         var acks = new double[batches.Length];
         var ackedAt = new long[batches.Length];
         var lastSeq = new long[batches.Length];
+        var busy = new int[batches.Length];
         using var self = Process.GetCurrentProcess();
         var cpuBefore = self.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         async Task Post(int i, TimeSpan due)
         {
-            lastSeq[i] = await PostAsync(http, batches[i].Body, batches[i].Count, CancellationToken.None);
+            (lastSeq[i], busy[i]) = await PostAsync(http, batches[i].Body, batches[i].Count, CancellationToken.None);
             ackedAt[i] = UnixMicroseconds();
             acks[i] = (clock.Elapsed - due).TotalMilliseconds;
         }
@@ -194,21 +196,22 @@ public static class LoadClients
         }
         var seconds = clock.Elapsed.TotalSeconds;
         self.Refresh();
-        var result = new LoadResult(seconds, (self.TotalProcessorTime - cpuBefore).TotalMilliseconds, acks, ackedAt, lastSeq);
+        var result = new LoadResult(seconds, (self.TotalProcessorTime - cpuBefore).TotalMilliseconds, acks, ackedAt, lastSeq, busy);
         await File.WriteAllBytesAsync(Arg("--out"), JsonSerializer.SerializeToUtf8Bytes(result));
         Console.WriteLine("done");
         return 0;
     }
 
     /// <summary>
-    /// Posts one batch until it is acknowledged and returns the seq of its last entry; a 503 (writer
-    /// queue full, or the full-text index too far behind) is retried as a real client would, for up
-    /// to five minutes.
+    /// Posts one batch until it is acknowledged and returns the seq of its last entry and the 503
+    /// answers (writer queue full, or the full-text index too far behind) it got first. A 503 is
+    /// sent again after 20 ms, for up to five minutes: sooner than its Retry-After, so the run
+    /// measures the portal, and the count says how often a source would have waited.
     /// </summary>
-    public static async Task<long> PostAsync(HttpClient http, byte[] body, int count, CancellationToken ct)
+    public static async Task<(long LastSeq, int Busy)> PostAsync(HttpClient http, byte[] body, int count, CancellationToken ct)
     {
         var deadline = Stopwatch.StartNew();
-        while (true)
+        for (var busy = 0; ; busy++)
         {
             using var content = new ByteArrayContent(body);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
@@ -224,7 +227,7 @@ public static class LoadClients
             var (accepted, last) = ReadReceipts(answer);
             if (accepted != count)
                 throw new InvalidOperationException($"the portal accepted {accepted} of {count} events");
-            return last;
+            return (last, busy);
         }
     }
 

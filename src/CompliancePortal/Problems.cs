@@ -58,19 +58,23 @@ public static class Problems
 
     /// <summary>
     /// 503 while the full-text indexer is too far behind the ledger: what it has not reached is
-    /// what every full-text search scans (no GIN index yet) or computes (no stored vector yet).
+    /// what every full-text search scans (no GIN index yet).
     /// </summary>
-    public static IResult IndexBehind(HttpContext http, FullTextIndexer index, SearchOptions limits)
+    public static IResult IndexBehind(HttpContext http, FullTextIndexer index, SearchOptions limits) =>
+        IndexBusy(http, index, $"The full-text index is {index.Lag} entries behind the ledger (limit Search:MaxUnindexed = {limits.MaxUnindexed})");
+
+    /// <summary>503 when a request waited in vain for room under the vectors' bound: what every full-text search computes.</summary>
+    public static IResult VectorsBehind(HttpContext http, FullTextIndexer index, SearchOptions limits) =>
+        IndexBusy(http, index, $"{index.VectorLag} entries have no stored full-text vector yet (limit Search:MaxUnvectorized = {limits.MaxUnvectorized}, " +
+                               $"waited {limits.UnvectorizedWaitMilliseconds} ms)");
+
+    private static IResult IndexBusy(HttpContext http, FullTextIndexer index, string behind)
     {
         const int seconds = 2;
-        var (lag, vectorLag) = (index.Lag, index.VectorLag);
         http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var behind = vectorLag > limits.MaxUnvectorized
-            ? $"{vectorLag} entries have no stored full-text vector yet (limit Search:MaxUnvectorized = {limits.MaxUnvectorized})"
-            : $"The full-text index is {lag} entries behind the ledger (limit Search:MaxUnindexed = {limits.MaxUnindexed})";
         return Results.Problem(statusCode: 503, title: "Service busy",
             detail: $"{behind}. Nothing was stored; retry after the Retry-After delay.",
-            extensions: new Dictionary<string, object?> { ["retry_after_seconds"] = seconds, ["index_lag"] = lag, ["vector_lag"] = vectorLag });
+            extensions: new Dictionary<string, object?> { ["retry_after_seconds"] = seconds, ["index_lag"] = index.Lag, ["vector_lag"] = index.VectorLag });
     }
 
     public static IResult InvalidEvents(IReadOnlyList<IngestError> errors, int status = 400) => Results.Problem(

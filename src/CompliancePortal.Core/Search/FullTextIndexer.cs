@@ -16,11 +16,11 @@ namespace CompliancePortal.Core.Search;
 /// instance or its connection dies; every other instance tries to take it over at each interval.
 /// Each batch changes its rows and its watermark in one statement, so a batch cut short leaves
 /// nothing behind and the next holder resumes exactly there; the primary keys refuse an entry
-/// stored twice. Every instance reads how far each stage lags the chain head, which ingest,
-/// /healthz and the dashboard use.
+/// stored twice. Every instance reads how far each stage lags the chain head, which ingest (its
+/// <see cref="VectorBacklogGate"/> too), /healthz and the dashboard use.
 /// </summary>
 public sealed class FullTextIndexer(
-    NpgsqlDataSource db, IOptions<SearchOptions> options, TimeProvider time, ILogger<FullTextIndexer> logger) : BackgroundService
+    NpgsqlDataSource db, IOptions<SearchOptions> options, VectorBacklogGate gate, TimeProvider time, ILogger<FullTextIndexer> logger) : BackgroundService
 {
     private const string Lease = "SELECT pg_try_advisory_lock(hashtext('compliance.fts-indexer'))";
 
@@ -43,8 +43,8 @@ public sealed class FullTextIndexer(
     /// <summary>Whether this instance is the one indexing.</summary>
     public bool HoldsLease => Volatile.Read(ref _holdsLease) == 1;
 
-    /// <summary>Whether ingest must wait for the indexer (<see cref="SearchOptions.MaxUnindexed"/>, <see cref="SearchOptions.MaxUnvectorized"/>).</summary>
-    public bool TooFarBehind => Lag > _options.MaxUnindexed || VectorLag > _options.MaxUnvectorized;
+    /// <summary>Whether ingest must be refused until the GIN index catches up (<see cref="SearchOptions.MaxUnindexed"/>; the vectors' bound holds requests, <see cref="VectorBacklogGate"/>).</summary>
+    public bool TooFarBehind => Lag > _options.MaxUnindexed;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -88,6 +88,8 @@ public sealed class FullTextIndexer(
         var stored = Lag - VectorLag + vectorized;
         if (stored < batch && time.GetElapsedTime(_lastMove) < TimeSpan.FromMilliseconds(10 * _options.IndexIntervalMilliseconds))
             return vectorized == batch;
+        // Ingest waiting for room under the vectors' bound need not wait for the GIN stage too.
+        await ReadLagAsync(ct);
         var indexed = await IndexBatchAsync(lease, batch, ct);
         _lastMove = time.GetTimestamp();
         return vectorized == batch || indexed == batch;
@@ -168,6 +170,7 @@ public sealed class FullTextIndexer(
         Interlocked.Exchange(ref _watermark, watermark);
         Interlocked.Exchange(ref _lag, Math.Max(0, head - watermark));
         Interlocked.Exchange(ref _vectorLag, Math.Max(0, head - vectorized));
+        gate.OnVectorLagRead(VectorLag);
     }
 
     // A pooled connection keeps its session: the lock is released explicitly before it goes back.

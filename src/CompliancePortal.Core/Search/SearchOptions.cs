@@ -10,6 +10,7 @@ public sealed class SearchOptions : ISettings
     public string? Problem() =>
         MaxUnindexed <= 0 ? "Search:MaxUnindexed must be positive"
         : MaxUnvectorized <= 0 ? "Search:MaxUnvectorized must be positive"
+        : UnvectorizedWaitMilliseconds < 0 ? "Search:UnvectorizedWaitMilliseconds must not be negative"
         : IndexBatchSize <= 0 ? "Search:IndexBatchSize must be positive"
         : IndexIntervalMilliseconds <= 0 ? "Search:IndexIntervalMilliseconds must be positive"
         : null;
@@ -22,12 +23,17 @@ public sealed class SearchOptions : ISettings
     public long MaxUnindexed { get; set; } = 200_000;
 
     /// <summary>
-    /// Entries committed whose vector is not yet stored beyond which ingest answers 503: it bounds
-    /// the part every full-text search computes itself (about 8.5 us an entry at 10,000,000 entries,
-    /// 8.5 ms for 1,000). The first stage leaves about one interval of entries and its own batch:
-    /// 300-400 at 10,000 events/s.
+    /// Entries committed whose vector is not yet stored beyond which ingest requests wait (<see cref="VectorBacklogGate"/>): it bounds the part every full-text search
+    /// computes itself (about 8.5 us an entry at 10,000,000 entries, 8.5 ms for 1,000). The first
+    /// stage leaves about one interval of entries and its own batch: 300-400 at 10,000 events/s.
     /// </summary>
     public long MaxUnvectorized { get; set; } = 1_000;
+
+    /// <summary>
+    /// How long an ingest request waits for the lag to come under <see cref="MaxUnvectorized"/> before it is
+    /// answered 503 (the indexer is down or cannot keep up); each round of the indexer reads the lag again.
+    /// </summary>
+    public int UnvectorizedWaitMilliseconds { get; set; } = 1_000;
 
     /// <summary>
     /// Whether this instance may fill the index (one instance of the cluster does at a time,

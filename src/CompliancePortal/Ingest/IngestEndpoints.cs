@@ -74,14 +74,15 @@ public static class IngestEndpoints
     /// <summary>How a body of the request's content type becomes events.</summary>
     private delegate ParseResult BodyParser(ApiKey key, ReadOnlyMemory<byte> body, DateTimeOffset receivedAt);
 
+    /// <summary>What every ingest endpoint uses.</summary>
+    private sealed record IngestServices(ApiKeyStore Keys, ILedgerAppend Ledger, FullTextIndexer Index, VectorBacklogGate Vectors,
+        IOptions<SearchOptions> Search, TimeProvider Time, PortalMetrics Metrics);
+
     /// <summary>
     /// Every ingest format's path: the key, the index's lag, the content type, the body's size, the events
-    /// (all valid or nothing stored), the key's grants, then one commit, answered with the receipts.
+    /// (all valid or nothing stored), the key's grants, room under the vectors' bound (waited for),
+    /// then one commit, answered with the receipts.
     /// </summary>
-    /// <summary>What every ingest endpoint uses.</summary>
-    private sealed record IngestServices(ApiKeyStore Keys, ILedgerAppend Ledger, FullTextIndexer Index, IOptions<SearchOptions> Search,
-        TimeProvider Time, PortalMetrics Metrics);
-
     private static async Task<IResult> IngestAsync(HttpContext http, IngestServices services, BodyParser? parser, string formatsTaken,
         Func<IngestResponse, IResult>? answer = null)
     {
@@ -114,6 +115,8 @@ public static class IngestEndpoints
         if (forbidden.Count > 0)
             return Problems.Forbidden($"This API key may not write log type(s) {string.Join(", ", forbidden)}; it may write {string.Join(", ", key!.LogTypes)}. Nothing was stored.");
 
+        if (!await services.Vectors.EnterAsync(http.RequestAborted))
+            return Problems.VectorsBehind(http, services.Index, services.Search.Value);
         IReadOnlyList<LedgerReceipt> receipts;
         try
         {

@@ -8,6 +8,7 @@ public static class SearchSetup
     public static void AddAuditSearch(this WebApplicationBuilder builder)
     {
         builder.AddSettings<SearchOptions>();
+        builder.Services.AddSingleton<VectorBacklogGate>();
         builder.Services.AddSingleton<FullTextIndexer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FullTextIndexer>());
         builder.Services.AddSingleton<AuditSearch>();

@@ -26,6 +26,7 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
         builder.UseSetting("Search:IndexIntervalMilliseconds", "50");
         builder.UseSetting("Search:MaxUnindexed", "10000");
         builder.UseSetting("Search:MaxUnvectorized", "8000");
+        builder.UseSetting("Search:UnvectorizedWaitMilliseconds", "5000");
     }
 
     /// <summary>An indexer as another portal instance runs it, on connections named <paramref name="name"/>.</summary>
@@ -33,7 +34,7 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
     {
         var source = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Db.Connections.App) { ApplicationName = name }.ConnectionString);
         var options = Options.Create(new SearchOptions { IndexBatchSize = batch, IndexIntervalMilliseconds = 50 });
-        return (new FullTextIndexer(source, options, TimeProvider.System, NullLogger<FullTextIndexer>.Instance), source);
+        return (new FullTextIndexer(source, options, new VectorBacklogGate(options, TimeProvider.System), TimeProvider.System, NullLogger<FullTextIndexer>.Instance), source);
     }
 
     private async Task PostTaggedAsync(string tag, int count = 1)
@@ -314,26 +315,55 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
         Assert.Equal(HttpStatusCode.OK, (await Client.PostNdJsonAsync([IngestClient.Trade(1)], Key)).StatusCode);
     }
 
-    [Fact]
-    public async Task Ingest_Answers503_WhileTooManyEntriesHaveNoStoredVector_AndAcceptsOnceTheyHave()
+    /// <summary>9,000 entries without a vector: past Search:MaxUnvectorized (8,000), within MaxUnindexed (10,000).</summary>
+    private async Task<long> FillTheVectorsBoundAsync(string tag)
     {
-        // 9,000 entries without a vector: past Search:MaxUnvectorized (8,000), within MaxUnindexed (10,000).
         var portalIndex = Portal.Services.GetRequiredService<FullTextIndexer>();
-        for (var i = 0; i < 9; i++) await PostTaggedAsync("curlew", 1000);
-        await WaitForAsync(() => Task.FromResult(portalIndex.TooFarBehind), "the portal to see the lag");
-        var head = await ScalarAsync("SELECT seq FROM ledger_head");
+        for (var i = 0; i < 9; i++) await PostTaggedAsync(tag, 1000);
+        await WaitForAsync(() => Task.FromResult(portalIndex.VectorLag > 8000), "the portal to see the vectors' lag");
+        return await ScalarAsync("SELECT seq FROM ledger_head");
+    }
 
+    [Fact]
+    public async Task Ingest_WaitsWhileTooManyEntriesHaveNoStoredVector_AndIsTakenOnceTheyHave()
+    {
+        var head = await FillTheVectorsBoundAsync("curlew");
+        var gate = Portal.Services.GetRequiredService<VectorBacklogGate>();
+
+        Assert.True(gate.Closed);
+        var waiting = Client.PostNdJsonAsync([IngestClient.Trade(1)], Key);
+        await Task.Delay(1000);
+        Assert.False(waiting.IsCompleted);
+        Assert.Equal(head, await ScalarAsync("SELECT seq FROM ledger_head"));
+
+        await VectorizeAsync(head);
+        var taken = await waiting;
+
+        Assert.Equal(HttpStatusCode.OK, taken.StatusCode);
+        Assert.Equal(head + 1, await ScalarAsync("SELECT seq FROM ledger_head"));
+        Assert.Equal((9000L, 50), await SearchAsync("curlew"));
+        await AssertIndexMatchesWatermarkAsync();
+    }
+
+    [Fact]
+    public async Task Ingest_Answers503_WhenNoRoomComesUnderTheVectorsBoundWithinTheWait_AndAcceptsOnceTheVectorsAreStored()
+    {
+        var head = await FillTheVectorsBoundAsync("whimbrel");
+        var portalIndex = Portal.Services.GetRequiredService<FullTextIndexer>();
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var refused = await Client.PostNdJsonAsync([IngestClient.Trade(1)], Key);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
-        Assert.Contains("have no stored full-text vector yet (limit Search:MaxUnvectorized = 8000)", await refused.Content.ReadAsStringAsync());
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(4.9), $"answered after {clock.Elapsed}, not after the 5 s wait");
+        Assert.Equal("2", refused.Headers.RetryAfter?.Delta?.TotalSeconds.ToString());
+        Assert.Contains("have no stored full-text vector yet (limit Search:MaxUnvectorized = 8000, waited 5000 ms)", await refused.Content.ReadAsStringAsync());
         Assert.Equal(head, await ScalarAsync("SELECT seq FROM ledger_head"));
         Assert.True((await Client.HealthAsync(Key)).GetProperty("vector_lag").GetInt64() > 8_000);
 
         await VectorizeAsync(head);
-        await WaitForAsync(() => Task.FromResult(!portalIndex.TooFarBehind), "the portal to see the vectors stored");
+        await WaitForAsync(() => Task.FromResult(portalIndex.VectorLag == 0), "the portal to see the vectors stored");
         Assert.Equal(HttpStatusCode.OK, (await Client.PostNdJsonAsync([IngestClient.Trade(1)], Key)).StatusCode);
-        Assert.Equal((9000L, 50), await SearchAsync("curlew"));
-        await AssertIndexMatchesWatermarkAsync();
+        Assert.Equal((9000L, 50), await SearchAsync("whimbrel"));
     }
 }
