@@ -114,7 +114,7 @@ public static class LoadClients
             var samples = new List<IndexMarks>();
             await using var connection = new NpgsqlConnection(appConnectionString);
             await connection.OpenAsync(CancellationToken.None);
-            await using var cmd = new NpgsqlCommand("SELECT watermark, vectorized FROM fts_state", connection);
+            await using var cmd = new NpgsqlCommand("SELECT watermark, vectorized FROM fts_position", connection);
             while (!ct.IsCancellationRequested)
             {
                 long watermark, vectorized;

@@ -41,17 +41,19 @@ public sealed class ResourceMeter(int postmasterPid, string adminConnectionStrin
         var (all, background) = PostgresTicks();
         await using var connection = new NpgsqlConnection(adminConnectionString);
         await connection.OpenAsync(ct);
-        // The indexer's backend is the one holding its lease (FullTextIndexer's advisory lock).
+        // The indexer's backends are the ones holding its stages' leases (FullTextIndexer's advisory locks).
         await using var wal = new NpgsqlCommand("""
             SELECT wal_bytes::bigint, wal_fpi,
-                   (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted
-                      AND ((classid::bigint << 32) | objid::bigint) = hashtext('compliance.fts-indexer')::bigint LIMIT 1)
+                   ARRAY(SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+                      AND ((classid::bigint << 32) | objid::bigint) IN (hashtext($1)::bigint, hashtext($2)::bigint))
             FROM pg_stat_wal
             """, connection);
+        wal.Parameters.Add(new() { Value = Core.Search.FullTextIndexer.VectorsLease });
+        wal.Parameters.Add(new() { Value = Core.Search.FullTextIndexer.IndexLease });
         await using var r = await wal.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
-        var indexer = r.IsDBNull(2) ? 0 : r.GetInt32(2);
-        return new Usage(process, Seconds(all), r.GetInt64(0), r.GetInt64(1), Seconds(ProcessTicks(indexer)), Seconds(background));
+        var indexer = r.GetFieldValue<int[]>(2).Sum(ProcessTicks);
+        return new Usage(process, Seconds(all), r.GetInt64(0), r.GetInt64(1), Seconds(indexer), Seconds(background));
     }
 
     /// <summary>The postmaster's pid from the first line of postmaster.pid, or 0.</summary>

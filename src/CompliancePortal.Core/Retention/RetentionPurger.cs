@@ -106,8 +106,8 @@ public sealed class RetentionPurger(PortalConnections connections, DailyArchive 
         }
 
         var (tombstoned, firstSeq, lastSeq) = await TombstoneAsync(connection, from, logType, archived!.Key, ct);
-        // The indexer's batches lock this row too: none moves a removed entry's vector between the two tables meanwhile.
-        await ExecuteAsync(connection, "SELECT FROM fts_state WHERE id = 1 FOR UPDATE", ct);
+        // Each of the indexer's stages locks one of these rows for its batch: none stores or moves a removed entry's vector meanwhile.
+        await ExecuteAsync(connection, "SELECT FROM fts_state, fts_vectors FOR UPDATE", ct);
         var deleted = await DeleteAsync(connection, from, logType, ct);
         if (tombstoned != archived.Count || deleted != archived.Count || firstSeq != archived.FirstSeq || lastSeq != archived.LastSeq)
         {

@@ -89,7 +89,7 @@ public sealed partial class AuditSearch(NpgsqlDataSource db, UserActionLog log)
     {
         if (!AuditSql.HasText(query)) return default;
         IndexPosition position;
-        await using (var cmd = new NpgsqlCommand("SELECT watermark, vectorized FROM fts_state", connection))
+        await using (var cmd = new NpgsqlCommand("SELECT watermark, vectorized FROM fts_position", connection))
         await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
             await r.ReadAsync(ct);

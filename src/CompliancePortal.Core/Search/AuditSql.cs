@@ -2,7 +2,7 @@ using Npgsql;
 
 namespace CompliancePortal.Core.Search;
 
-/// <summary>Where the full-text indexer stands (fts_state): entries up to <see cref="Watermark"/> are in audit_fts, up to <see cref="Vectorized"/> in audit_fts_recent.</summary>
+/// <summary>Where the full-text indexer stands (fts_position): entries up to <see cref="Watermark"/> are in audit_fts, up to <see cref="Vectorized"/> in audit_fts_recent.</summary>
 public readonly record struct IndexPosition(long Watermark, long Vectorized);
 
 /// <summary>

@@ -7,28 +7,30 @@ namespace CompliancePortal.Core.Search;
 
 /// <summary>
 /// Fills the full-text index behind the ledger, so an acknowledgement waits for the ledger commit
-/// only, in two stages: the first computes each entry's vector into audit_fts_recent (no GIN index,
-/// matched by a scan) and moves fts_state.vectorized; the second moves those rows into audit_fts
-/// (GIN-indexed) and moves fts_state.watermark (019_full_text_in_two_stages.sql). The first stage
-/// runs every interval and before every batch of the second, so what a search must compute itself
-/// stays short even while the GIN index falls behind. One instance per cluster indexes: the one holding a
-/// PostgreSQL session lock (the lease) on its own connection, which PostgreSQL frees when that
-/// instance or its connection dies; every other instance tries to take it over at each interval.
-/// Each batch changes its rows and its watermark in one statement, so a batch cut short leaves
-/// nothing behind and the next holder resumes exactly there; the primary keys refuse an entry
-/// stored twice. Every instance reads how far each stage lags the chain head, which ingest (its
-/// <see cref="VectorBacklogGate"/> too), /healthz and the dashboard use.
+/// only, in two stages that run side by side: the first computes each entry's vector into
+/// audit_fts_recent (no GIN index, matched by a scan) and moves fts_vectors.vectorized; the second
+/// moves those rows into audit_fts (GIN-indexed) and moves fts_state.watermark
+/// (019_full_text_in_two_stages.sql, 020_full_text_stages_apart.sql). The first runs every interval
+/// whatever the second is doing, so what a search must compute itself, and what holds ingest
+/// (<see cref="VectorBacklogGate"/>), stays short even while the GIN index falls behind. Each stage
+/// runs in one instance of the cluster at a time: the one holding its PostgreSQL session lock (its
+/// lease) on its own connection, which PostgreSQL frees when that instance or its connection dies;
+/// every other instance tries to take it over at each interval. Each batch changes its rows and its
+/// position in one statement, so a batch cut short leaves nothing behind and the next holder resumes
+/// exactly there; the primary keys refuse an entry stored twice. Every instance reads how far each
+/// stage lags the chain head, which ingest, /healthz and the dashboard use.
 /// </summary>
 public sealed class FullTextIndexer(
     NpgsqlDataSource db, IOptions<SearchOptions> options, VectorBacklogGate gate, TimeProvider time, ILogger<FullTextIndexer> logger) : BackgroundService
 {
-    private const string Lease = "SELECT pg_try_advisory_lock(hashtext('compliance.fts-indexer'))";
+    /// <summary>The advisory locks that lease each stage (the bench finds the stages' backends by them).</summary>
+    public const string VectorsLease = "compliance.fts-indexer", IndexLease = "compliance.fts-indexer.gin";
 
     private readonly SearchOptions _options = options.Value;
     private long _lag;
     private long _watermark;
     private long _vectorLag;
-    private int _holdsLease;
+    private int _leases;
     private long _lastMove;   // when the second stage last ran (TimeProvider timestamp)
 
     /// <summary>Entries committed and not yet in the GIN index, as last read (0 before the first read).</summary>
@@ -40,13 +42,18 @@ public sealed class FullTextIndexer(
     /// <summary>The last seq in the GIN index, as last read.</summary>
     public long Watermark => Interlocked.Read(ref _watermark);
 
-    /// <summary>Whether this instance is the one indexing.</summary>
-    public bool HoldsLease => Volatile.Read(ref _holdsLease) == 1;
+    /// <summary>Whether this instance is the one indexing: it holds both stages' leases.</summary>
+    public bool HoldsLease => Volatile.Read(ref _leases) == 2;
 
     /// <summary>Whether ingest must be refused until the GIN index catches up (<see cref="SearchOptions.MaxUnindexed"/>; the vectors' bound holds requests, <see cref="VectorBacklogGate"/>).</summary>
     public bool TooFarBehind => Lag > _options.MaxUnindexed;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
+        RunAsync(VectorsLease, VectorStageAsync, stoppingToken),
+        RunAsync(IndexLease, IndexStageAsync, stoppingToken));
+
+    /// <summary>One stage's loop: takes its lease when it can, runs a batch, reads the lag, and waits an interval unless the batch was full.</summary>
+    private async Task RunAsync(string leaseName, Func<NpgsqlConnection, CancellationToken, Task<bool>> stage, CancellationToken stoppingToken)
     {
         var interval = TimeSpan.FromMilliseconds(_options.IndexIntervalMilliseconds);
         NpgsqlConnection? lease = null;
@@ -54,8 +61,8 @@ public sealed class FullTextIndexer(
         {
             try
             {
-                if (_options.Indexing) lease ??= await TryTakeLeaseAsync(stoppingToken);
-                var full = lease is not null && await RunStagesAsync(lease, stoppingToken);
+                if (_options.Indexing) lease ??= await TryTakeLeaseAsync(leaseName, stoppingToken);
+                var full = lease is not null && await stage(lease, stoppingToken);
                 await ReadLagAsync(stoppingToken);
                 if (!full) await Task.Delay(interval, time, stoppingToken);
             }
@@ -74,30 +81,28 @@ public sealed class FullTextIndexer(
         await ReleaseAsync(lease);
     }
 
+    /// <summary>One batch of the first stage (<see cref="SearchOptions.IndexBatchSize"/> entries at most); returns whether it was full.</summary>
+    internal async Task<bool> VectorStageAsync(NpgsqlConnection lease, CancellationToken ct) =>
+        await VectorizeBatchAsync(lease, _options.IndexBatchSize, ct) == _options.IndexBatchSize;
+
     /// <summary>
-    /// One batch of the first stage, then one of the second when it is due (<see
-    /// cref="SearchOptions.IndexBatchSize"/> entries at most each) on the lease's connection;
-    /// returns whether either was full (more is waiting).
+    /// One batch of the second stage when it is due: a full batch of stored vectors waits, or ten
+    /// intervals have passed (moving more rows at once costs the GIN index less each); returns
+    /// whether it was full.
     /// </summary>
-    internal async Task<bool> RunStagesAsync(NpgsqlConnection lease, CancellationToken ct)
+    internal async Task<bool> IndexStageAsync(NpgsqlConnection lease, CancellationToken ct)
     {
         var batch = _options.IndexBatchSize;
-        var vectorized = await VectorizeBatchAsync(lease, batch, ct);
-        // The GIN stage waits for a full batch or ten intervals: the vectors' stage, which bounds
-        // what every search computes, runs every interval and is not held up by it in between.
-        var stored = Lag - VectorLag + vectorized;
-        if (stored < batch && time.GetElapsedTime(_lastMove) < TimeSpan.FromMilliseconds(10 * _options.IndexIntervalMilliseconds))
-            return vectorized == batch;
-        // Ingest waiting for room under the vectors' bound need not wait for the GIN stage too.
-        await ReadLagAsync(ct);
+        if (Lag - VectorLag < batch && time.GetElapsedTime(_lastMove) < TimeSpan.FromMilliseconds(10 * _options.IndexIntervalMilliseconds))
+            return false;
         var indexed = await IndexBatchAsync(lease, batch, ct);
         _lastMove = time.GetTimestamp();
-        return vectorized == batch || indexed == batch;
+        return indexed == batch;
     }
 
     /// <summary>
     /// First stage: stores the vectors of the next <paramref name="batchSize"/> entries at most
-    /// after fts_state.vectorized in audit_fts_recent; returns how many it stored.
+    /// after fts_vectors.vectorized in audit_fts_recent; returns how many it stored.
     /// </summary>
     internal static async Task<int> VectorizeBatchAsync(NpgsqlConnection lease, int batchSize, CancellationToken ct)
     {
@@ -105,13 +110,13 @@ public sealed class FullTextIndexer(
         // after the watermark that this statement sees are a gapless run of the chain.
         await using var cmd = new NpgsqlCommand(
             $"""
-            WITH state AS (SELECT vectorized FROM fts_state WHERE id = 1 FOR UPDATE),
+            WITH state AS (SELECT vectorized FROM fts_vectors WHERE id = 1 FOR UPDATE),
             batch AS (
                 INSERT INTO audit_fts_recent (seq, created_at, "timestamp", log_type, event, user_id, vector)
                 SELECT seq, created_at, "timestamp", log_type, event, user_id, {AuditSql.FullTextVector}
                 FROM audit_log WHERE seq > (SELECT vectorized FROM state) ORDER BY seq LIMIT $1
                 RETURNING seq)
-            UPDATE fts_state SET vectorized = (SELECT max(seq) FROM batch)
+            UPDATE fts_vectors SET vectorized = (SELECT max(seq) FROM batch)
             WHERE id = 1 AND EXISTS (SELECT FROM batch)
             RETURNING (SELECT count(*) FROM batch)
             """, lease)
@@ -123,14 +128,16 @@ public sealed class FullTextIndexer(
     /// <summary>
     /// Second stage: moves the stored vectors of the next <paramref name="batchSize"/> entries at
     /// most after fts_state.watermark (and not after vectorized) into audit_fts; returns how many
-    /// it moved. Both stages lock fts_state's row and only the lease holder runs them, so the rows
-    /// up to vectorized are all visible here.
+    /// it moved. It reads vectorized without locking it, in its statement's snapshot: the first
+    /// stage moves it in the transaction that stores its rows, so every row up to it is visible here.
     /// </summary>
     internal static async Task<int> IndexBatchAsync(NpgsqlConnection lease, int batchSize, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
             """
-            WITH state AS (SELECT watermark, least(watermark + $1, vectorized) AS upto FROM fts_state WHERE id = 1 FOR UPDATE),
+            WITH state AS (
+                SELECT watermark, least(watermark + $1, (SELECT vectorized FROM fts_vectors)) AS upto
+                FROM fts_state WHERE id = 1 FOR UPDATE),
             moved AS (
                 DELETE FROM audit_fts_recent WHERE seq > (SELECT watermark FROM state) AND seq <= (SELECT upto FROM state)
                 RETURNING seq, created_at, "timestamp", log_type, event, user_id, vector),
@@ -147,14 +154,20 @@ public sealed class FullTextIndexer(
         return (int)((long?)await cmd.ExecuteScalarAsync(ct) ?? 0);
     }
 
-    private async Task<NpgsqlConnection?> TryTakeLeaseAsync(CancellationToken ct)
+    private async Task<NpgsqlConnection?> TryTakeLeaseAsync(string leaseName, CancellationToken ct)
     {
         var connection = await db.OpenConnectionAsync(ct);
-        await using var cmd = new NpgsqlCommand(Lease, connection);
+        await using var cmd = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtext($1))", connection);
+        cmd.Parameters.Add(new() { Value = leaseName });
         if ((bool)(await cmd.ExecuteScalarAsync(ct))!)
         {
-            Volatile.Write(ref _holdsLease, 1);
-            logger.LogInformation("This instance now fills the full-text index");
+            // The index is derived from the ledger: a crash may lose the stage's last commits, its
+            // mark and rows together (one WAL), and they are done again. So its commits need not
+            // wait for the WAL flush each, beside the ledger's commits that must.
+            await using (var asynchronous = new NpgsqlCommand("SET synchronous_commit = off", connection))
+                await asynchronous.ExecuteNonQueryAsync(ct);
+            Interlocked.Increment(ref _leases);
+            logger.LogInformation("This instance now runs the full-text indexer's stage {Lease}", leaseName);
             return connection;
         }
         await connection.DisposeAsync();
@@ -163,7 +176,7 @@ public sealed class FullTextIndexer(
 
     private async Task ReadLagAsync(CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("SELECT (SELECT seq FROM ledger_head), watermark, vectorized FROM fts_state");
+        await using var cmd = db.CreateCommand("SELECT (SELECT seq FROM ledger_head), watermark, vectorized FROM fts_position");
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         var (head, watermark, vectorized) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
@@ -177,7 +190,7 @@ public sealed class FullTextIndexer(
     private async Task ReleaseAsync(NpgsqlConnection? lease)
     {
         if (lease is null) return;
-        Volatile.Write(ref _holdsLease, 0);
+        Interlocked.Decrement(ref _leases);
         try
         {
             if (lease.State == System.Data.ConnectionState.Open)

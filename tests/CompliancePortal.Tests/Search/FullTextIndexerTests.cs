@@ -60,13 +60,13 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
     private async Task AssertIndexMatchesWatermarkAsync()
     {
         Assert.Equal(0L, await ScalarAsync("""
-            SELECT count(*) FROM audit_log a, fts_state s
+            SELECT count(*) FROM audit_log a, fts_position s
             WHERE a.seq <= s.watermark AND NOT EXISTS (SELECT FROM audit_fts f WHERE f.seq = a.seq)
                OR a.seq > s.watermark AND a.seq <= s.vectorized AND NOT EXISTS (SELECT FROM audit_fts_recent r WHERE r.seq = a.seq)
             """));
         Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM audit_fts WHERE seq > (SELECT watermark FROM fts_state)"));
         Assert.Equal(0L, await ScalarAsync(
-            "SELECT count(*) FROM audit_fts_recent, fts_state s WHERE seq <= s.watermark OR seq > s.vectorized"));
+            "SELECT count(*) FROM audit_fts_recent, fts_position s WHERE seq <= s.watermark OR seq > s.vectorized"));
     }
 
     /// <summary>Runs the first stage only (vectors stored, GIN index not filled), as an indexer whose second stage lags.</summary>
@@ -134,7 +134,7 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
             await FullTextIndexer.IndexBatchAsync(lease, (int)entries - 90, CancellationToken.None);
         }
         var watermark = await ScalarAsync("SELECT watermark FROM fts_state");
-        var vectorized = await ScalarAsync("SELECT vectorized FROM fts_state");
+        var vectorized = await ScalarAsync("SELECT vectorized FROM fts_vectors");
         var query = new AuditQuery { Text = "kestrel", LogType = "TRADE", OldestFirst = oldestFirst, Fields = asset is null ? [] : [new FieldFilter("asset", asset)] };
 
         // Every entry's vector computed, as if all were indexed.
@@ -231,6 +231,44 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
         Assert.Equal(await ScalarAsync("SELECT count(*) FROM audit_log"), await ScalarAsync("SELECT count(*) FROM audit_fts"));
         await AssertIndexMatchesWatermarkAsync();
         Assert.Equal((65L, 50), await SearchAsync("heron"));
+    }
+
+    [Fact]
+    public async Task TheVectorsStage_KeepsStoringVectors_WhileTheGinStageWaitsInItsBatch()
+    {
+        await PostTaggedAsync("plover", 20);
+        var (indexer, source) = NewIndexer("indexer-apart");
+        await using (source)
+        {
+            await indexer.StartAsync(CancellationToken.None);
+            await WaitForAsync(async () => await ScalarAsync("SELECT (SELECT seq FROM ledger_head) - (SELECT watermark FROM fts_state)") == 0, "the indexer to reach the head");
+            var indexed = await ScalarAsync("SELECT watermark FROM fts_state");
+
+            // An uncommitted row for an entry still to come holds the GIN stage's next batch there (it waits for that row's transaction).
+            await using var blocker = new NpgsqlConnection(Db.Admin);
+            await blocker.OpenAsync();
+            await using var hold = await blocker.BeginTransactionAsync();
+            await using (var insert = new NpgsqlCommand($"INSERT INTO audit_fts VALUES ({indexed + 10}, now(), now(), 'TRADE', 'held', NULL, ''::tsvector)", blocker, hold))
+                await insert.ExecuteNonQueryAsync();
+            await PostTaggedAsync("plover", 40);
+            await WaitForAsync(async () => await ScalarAsync(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'indexer-apart' AND wait_event_type = 'Lock'") == 1,
+                "the GIN stage to wait in its batch");
+
+            // Entries acknowledged meanwhile get their vectors: what searches compute and what holds ingest stay short.
+            await PostTaggedAsync("plover", 30);
+            await WaitForAsync(async () => await ScalarAsync("SELECT (SELECT seq FROM ledger_head) - vectorized FROM fts_position") == 0 && indexer.VectorLag == 0,
+                "the vectors' stage to reach the head");
+            Assert.Equal(indexed, await ScalarAsync("SELECT watermark FROM fts_state"));
+            Assert.Equal((90L, 50), await SearchAsync("plover"));
+
+            await hold.RollbackAsync();
+            await WaitForAsync(async () => await ScalarAsync("SELECT (SELECT seq FROM ledger_head) - (SELECT watermark FROM fts_state)") == 0, "the GIN stage to reach the head");
+            await indexer.StopAsync(CancellationToken.None);
+        }
+        await AssertIndexMatchesWatermarkAsync();
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM audit_fts_recent"));
+        Assert.Equal((90L, 50), await SearchAsync("plover"));
     }
 
     [Theory]
