@@ -30,7 +30,7 @@ public sealed class FullTextIndexer(
     private long _lag;
     private long _watermark;
     private long _vectorLag;
-    private int _leases;
+    private int _vectorsHeld, _indexHeld;   // 1 while this instance holds that stage's lease
     private long _lastMove;   // when the second stage last ran (TimeProvider timestamp)
 
     /// <summary>Entries committed and not yet in the GIN index, as last read (0 before the first read).</summary>
@@ -42,8 +42,14 @@ public sealed class FullTextIndexer(
     /// <summary>The last seq in the GIN index, as last read.</summary>
     public long Watermark => Interlocked.Read(ref _watermark);
 
+    /// <summary>Whether this instance runs the first stage (stored vectors): it holds its lease.</summary>
+    public bool HoldsVectorsLease => Volatile.Read(ref _vectorsHeld) == 1;
+
+    /// <summary>Whether this instance runs the second stage (the GIN index): it holds its lease.</summary>
+    public bool HoldsIndexLease => Volatile.Read(ref _indexHeld) == 1;
+
     /// <summary>Whether this instance is the one indexing: it holds both stages' leases.</summary>
-    public bool HoldsLease => Volatile.Read(ref _leases) == 2;
+    public bool HoldsLease => HoldsVectorsLease && HoldsIndexLease;
 
     /// <summary>Whether ingest must be refused until the GIN index catches up (<see cref="SearchOptions.MaxUnindexed"/>; the vectors' bound holds requests, <see cref="VectorBacklogGate"/>).</summary>
     public bool TooFarBehind => Lag > _options.MaxUnindexed;
@@ -61,7 +67,8 @@ public sealed class FullTextIndexer(
         {
             try
             {
-                if (_options.Indexing) lease ??= await TryTakeLeaseAsync(leaseName, stoppingToken);
+                if (_options.Indexing && lease is null && (lease = await TryTakeLeaseAsync(leaseName, stoppingToken)) is not null)
+                    Volatile.Write(ref Held(leaseName), 1);
                 var full = lease is not null && await stage(lease, stoppingToken);
                 await ReadLagAsync(stoppingToken);
                 if (!full) await Task.Delay(interval, time, stoppingToken);
@@ -73,13 +80,15 @@ public sealed class FullTextIndexer(
             catch (Exception ex)
             {
                 logger.LogWarning(ex, "The full-text indexer failed; it retries (search still finds every entry, computing the unindexed ones)");
-                await ReleaseAsync(lease);
+                await ReleaseAsync(leaseName, lease);
                 lease = null;
                 await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
             }
         }
-        await ReleaseAsync(lease);
+        await ReleaseAsync(leaseName, lease);
     }
+
+    private ref int Held(string leaseName) => ref leaseName == VectorsLease ? ref _vectorsHeld : ref _indexHeld;
 
     /// <summary>One batch of the first stage (<see cref="SearchOptions.IndexBatchSize"/> entries at most); returns whether it was full.</summary>
     internal async Task<bool> VectorStageAsync(NpgsqlConnection lease, CancellationToken ct) =>
@@ -166,7 +175,6 @@ public sealed class FullTextIndexer(
             // wait for the WAL flush each, beside the ledger's commits that must.
             await using (var asynchronous = new NpgsqlCommand("SET synchronous_commit = off", connection))
                 await asynchronous.ExecuteNonQueryAsync(ct);
-            Interlocked.Increment(ref _leases);
             logger.LogInformation("This instance now runs the full-text indexer's stage {Lease}", leaseName);
             return connection;
         }
@@ -187,10 +195,10 @@ public sealed class FullTextIndexer(
     }
 
     // A pooled connection keeps its session: the lock is released explicitly before it goes back.
-    private async Task ReleaseAsync(NpgsqlConnection? lease)
+    private async Task ReleaseAsync(string leaseName, NpgsqlConnection? lease)
     {
         if (lease is null) return;
-        Interlocked.Decrement(ref _leases);
+        Volatile.Write(ref Held(leaseName), 0);
         try
         {
             if (lease.State == System.Data.ConnectionState.Open)

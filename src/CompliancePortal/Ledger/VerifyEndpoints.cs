@@ -39,7 +39,11 @@ public static class VerifyEndpoints
                 await using var connection = await db.OpenConnectionAsync(ct);
                 var head = await LedgerVerifier.ReadHeadAsync(connection, ct);
                 return Results.Ok(await MaySeeHealthDetailAsync(http, keys)
-                    ? new { status = "ok", ledger_head = head, queued_events = writer.QueuedEvents, index_lag = index.Lag, index_watermark = index.Watermark, vector_lag = index.VectorLag }
+                    ? new
+                    {
+                        status = "ok", ledger_head = head, queued_events = writer.QueuedEvents, index_lag = index.Lag, index_watermark = index.Watermark, vector_lag = index.VectorLag,
+                        indexer_here = new { vectors = index.HoldsVectorsLease, gin = index.HoldsIndexLease }
+                    }
                     : (object)new { status = "ok" });
             }
             catch (NpgsqlException ex)

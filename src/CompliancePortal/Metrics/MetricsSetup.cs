@@ -57,6 +57,8 @@ public static class MetricsSetup
         var index = services.GetRequiredService<FullTextIndexer>();
         metrics.IndexLag.Set(index.Lag);
         metrics.VectorLag.Set(index.VectorLag);
+        metrics.IndexerStagesHeld.WithLabels("vectors").Set(index.HoldsVectorsLease ? 1 : 0);
+        metrics.IndexerStagesHeld.WithLabels("gin").Set(index.HoldsIndexLease ? 1 : 0);
         metrics.LiveFeedSubscribers.Set(services.GetRequiredService<LedgerFeed>().SubscriberCount);
         try
         {

@@ -25,6 +25,7 @@ public sealed class PortalMetrics
     public Gauge WriterQueuedEvents { get; }
     public Gauge IndexLag { get; }
     public Gauge VectorLag { get; }
+    public Gauge IndexerStagesHeld { get; }
     public Gauge LiveFeedSubscribers { get; }
     public Gauge AlertsOpen { get; }
     public Gauge Jobs { get; }
@@ -46,6 +47,7 @@ public sealed class PortalMetrics
         WriterQueuedEvents = make.CreateGauge("compliance_portal_writer_queued_events", "Events waiting for the ledger writer");
         IndexLag = make.CreateGauge("compliance_portal_index_lag_entries", "Ledger entries not yet in the full-text GIN index (search still finds them)");
         VectorLag = make.CreateGauge("compliance_portal_index_vector_lag_entries", "Ledger entries without a stored full-text vector yet (each search computes them)");
+        IndexerStagesHeld = make.CreateGauge("compliance_portal_indexer_stage_held", "1 while this instance runs that full-text indexer stage (holds its lease); summed over the instances, 1 each", "stage");
         LiveFeedSubscribers = make.CreateGauge("compliance_portal_live_feed_subscribers", "Open subscriptions to the live feed (pages, hub connections, the portal's own watchers)");
         AlertsOpen = make.CreateGauge("compliance_portal_alerts_open", "Open alerts", "severity");
         Jobs = make.CreateGauge("compliance_portal_jobs", "Background jobs by state, as Hangfire counts them", "state");

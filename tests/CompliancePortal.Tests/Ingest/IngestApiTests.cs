@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using CompliancePortal.Core.Ledger;
 using CompliancePortal.Tests.Infrastructure;
 
@@ -205,7 +206,17 @@ public sealed class IngestApiTests(PostgresFixture postgres) : PortalTest(postgr
         Assert.Equal(1, health.GetProperty("ledger_head").GetProperty("seq").GetInt64());
         Assert.Equal(HttpStatusCode.OK, anonymous.StatusCode);
         Assert.Equal("""{"status":"ok"}""", await anonymous.Content.ReadAsStringAsync());
+        // The test's one portal runs both full-text indexer stages (it takes their leases as it starts).
+        for (var tries = 0; !IndexerHere(health, "vectors") || !IndexerHere(health, "gin"); tries++)
+        {
+            Assert.True(tries < 100, $"the portal did not report both indexer stages: {health}");
+            await Task.Delay(100);
+            health = await Client.HealthAsync(Key);
+        }
+        Assert.DoesNotContain("indexer", await anonymous.Content.ReadAsStringAsync());
     }
+
+    private static bool IndexerHere(JsonElement health, string stage) => health.GetProperty("indexer_here").GetProperty(stage).GetBoolean();
 
     [Fact]
     public async Task Healthz_WithTheDatabaseUnavailable_Says503_AndItsErrorOnlyToAnAdmin()

@@ -102,6 +102,7 @@ public sealed class MetricsTests(PostgresFixture postgres) : PortalTest(postgres
         Assert.Equal(0, Value(samples, "compliance_portal_writer_queued_events"));
         Assert.True(Value(samples, "compliance_portal_live_feed_subscribers") >= 1);
         Assert.Contains(samples, s => s.Name == "compliance_portal_index_lag_entries");
+        Assert.Equal(["gin", "vectors"], samples.Where(s => s.Name == "compliance_portal_indexer_stage_held").Select(s => s.Labels["stage"]).Order());
         // Open alerts, one series per severity (the rules may not have run yet: their counts are not asserted).
         Assert.Equal(["critical", "high", "low", "medium"], samples.Where(s => s.Name == "compliance_portal_alerts_open").Select(s => s.Labels["severity"]).Order());
         // The Grafana dashboard in docs/ asks only for series this scrape has.

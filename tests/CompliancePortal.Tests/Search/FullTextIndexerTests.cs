@@ -234,6 +234,36 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
     }
 
     [Fact]
+    public async Task EachStagesLease_IsTakenAndReportedOnItsOwn_WhileAnotherSessionHoldsTheOther()
+    {
+        await PostTaggedAsync("avocet", 5);
+        // Another instance holds the GIN stage's lease (as in a takeover race).
+        await using var other = new NpgsqlConnection(Db.Connections.App);
+        await other.OpenAsync();
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock(hashtext('{FullTextIndexer.IndexLease}'))", other))
+            await take.ExecuteNonQueryAsync();
+        var (indexer, source) = NewIndexer("indexer-split");
+        await using (source)
+        {
+            await indexer.StartAsync(CancellationToken.None);
+            await WaitForAsync(() => Task.FromResult(indexer.HoldsVectorsLease), "the vectors' stage lease");
+            await WaitForAsync(async () => await ScalarAsync("SELECT (SELECT seq FROM ledger_head) - (SELECT vectorized FROM fts_vectors)") == 0, "the vectors up to the head");
+            Assert.False(indexer.HoldsIndexLease);
+            Assert.False(indexer.HoldsLease);
+            Assert.Equal(0L, await ScalarAsync("SELECT watermark FROM fts_state"));
+
+            await using (var release = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", other))
+                await release.ExecuteNonQueryAsync();
+            await WaitForAsync(() => Task.FromResult(indexer.HoldsIndexLease), "the GIN stage's lease once freed");
+            Assert.True(indexer.HoldsLease);
+            await WaitForAsync(async () => await ScalarAsync("SELECT (SELECT seq FROM ledger_head) - (SELECT watermark FROM fts_state)") == 0, "the GIN index up to the head");
+            await indexer.StopAsync(CancellationToken.None);
+            Assert.False(indexer.HoldsVectorsLease || indexer.HoldsIndexLease);
+        }
+        await AssertIndexMatchesWatermarkAsync();
+    }
+
+    [Fact]
     public async Task TheVectorsStage_KeepsStoringVectors_WhileTheGinStageWaitsInItsBatch()
     {
         await PostTaggedAsync("plover", 20);
