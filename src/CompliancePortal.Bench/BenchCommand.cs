@@ -22,7 +22,7 @@ public static class BenchCommand
     private const string Usage =
         "usage: bench ingest [--events N (200000)] [--clients C (8)] [--batch B (500)] [--insert-events M (20000)] [--search-sample S (2000)] [--warmup W (at most 400000, in rounds of 50000 until the JIT is quiet; 0 = none)]\n" +
         "                    [--load-rate R (10000 events/s)] [--load-seconds T (60)] [--load-batch B (100)] [--load-step S (2500)] [--step-seconds T (20)]\n" +
-        "                    [--without full-text|indexes (ablation)] [--Section:Key=value (a setting of the portal under test)]\n" +
+        "                    [--without full-text|indexes (ablation)] [--statements N (PostgreSQL's top N statements at the fixed load)] [--Section:Key=value (a setting of the portal under test)]\n" +
         "       bench search [--events N (1000000)]\n" +
         "       bench pages [--loads N (10)]";
 

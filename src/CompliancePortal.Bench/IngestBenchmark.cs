@@ -58,6 +58,9 @@ public sealed record IngestBenchmarkOptions
     /// every index but the primary key, before the run; shows what each costs. Not the product.</summary>
     public Ablation Without { get; init; } = Ablation.None;
 
+    /// <summary>--statements: print this many of PostgreSQL's statements with the most time at the fixed load (pg_stat_statements; 0, the default, leaves it out).</summary>
+    public int Statements { get; init; }
+
     /// <summary>Configuration settings (--Section:Key=value) for the portal under test, e.g. --Alerts:Enabled=false.</summary>
     public IReadOnlyList<string> PortalSettings { get; init; } = [];
 
@@ -83,6 +86,7 @@ public sealed record IngestBenchmarkOptions
                 "--load-step" => o with { LoadStep = Number() },
                 "--step-seconds" => o with { StepSeconds = Number() },
                 "--search-sample" => o with { SearchSample = Number() },
+                "--statements" => o with { Statements = Number() },
                 "--warmup" => o with { Warmup = value == "0" ? 0 : Number() },
                 "--content-root" => o with { ContentRoot = value },
                 "--without" => o with
@@ -118,7 +122,7 @@ public static class IngestBenchmark
                          $"{Environment.ProcessorCount} cores");
         var events = BenchEvents.Generate(options.Events);
         var folder = Path.Combine(Path.GetTempPath(), "cp-bench-" + Guid.NewGuid().ToString("N")[..8]);
-        var cluster = await EmbeddedPostgres.StartAsync(Path.Combine(folder, "pg"), ct);
+        var cluster = await EmbeddedPostgres.StartAsync(Path.Combine(folder, "pg"), options.Statements > 0 ? StatementProfile.ServerSettings : [], ct);
         try
         {
             output.WriteLine($"PostgreSQL cluster on port {cluster.Port} in {cluster.Folder}");
@@ -127,8 +131,10 @@ public static class IngestBenchmark
             var portalDb = await cluster.EnsureDatabaseAsync("bench_portal", ct);
             await DatabaseSetup.MigrateAsync(portalDb, ct);
             await DropIndexesAsync(AdminConnectionString(cluster, "bench_portal"), options.Without, output, ct);
+            var statements = options.Statements > 0 ? new StatementProfile(AdminConnectionString(cluster, "bench_portal"), options.Statements) : null;
+            if (statements is not null) await statements.InstallAsync(ct);
             await CheckpointAsync(cluster, ct);
-            var runs = await PortalContestant.RunAsync(portalDb, options, folder, meter, output, ct);
+            var runs = await PortalContestant.RunAsync(portalDb, options, folder, meter, statements, output, ct);
             var portal = runs.Measured;
             NpgsqlConnection.ClearAllPools();
             // The verifiable ledger's parts, on the ledger the run just wrote (every entry, warm-up included).

@@ -27,7 +27,7 @@ public static class PortalContestant
     /// steps while the portal holds them, all on the same running portal.
     /// </summary>
     public static async Task<Runs> RunAsync(PortalConnections database, IngestBenchmarkOptions options,
-        string benchFolder, ResourceMeter meter, TextWriter output, CancellationToken ct)
+        string benchFolder, ResourceMeter meter, StatementProfile? statements, TextWriter output, CancellationToken ct)
     {
         await using var app = await PortalApp.BuildAsync(
         [
@@ -65,9 +65,11 @@ public static class PortalContestant
             var measured = await Load(new LoadPlan(options.Events, "bench", options.Batch, options.Clients), "portal: saturated");
 
             var loadPlan = new LoadPlan(options.LoadRate * options.LoadSeconds, $"load{options.LoadRate}", options.LoadBatch, options.Clients, options.LoadRate);
+            if (statements is not null) await statements.ResetAsync(ct);
             var atLoad = await Load(loadPlan, $"portal: {options.LoadRate}/s offered");
             other += atLoad.Events;
             output.WriteLine($"fixed load: {options.LoadRate}/s offered for {options.LoadSeconds} s: {(atLoad.Held ? "held" : "not held")}");
+            if (statements is not null) await statements.PrintAsync(output, atLoad.Events, ct);
 
             // Higher loads, a step at a time, while each is held (up to what the saturated run reached).
             var steps = new List<BenchResult>();

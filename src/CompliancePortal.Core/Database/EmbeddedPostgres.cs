@@ -68,7 +68,14 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     }
 
     /// <summary>Starts (creating if needed) the cluster in <paramref name="folder"/>.</summary>
-    public static async Task<EmbeddedPostgres> StartAsync(string folder, CancellationToken ct = default)
+    public static Task<EmbeddedPostgres> StartAsync(string folder, CancellationToken ct = default) => StartAsync(folder, [], ct);
+
+    /// <summary>
+    /// Starts (creating if needed) the cluster in <paramref name="folder"/> with further server
+    /// settings (name=value, e.g. the bench's shared_preload_libraries); a cluster already running
+    /// keeps its own.
+    /// </summary>
+    public static async Task<EmbeddedPostgres> StartAsync(string folder, IReadOnlyList<string> serverSettings, CancellationToken ct = default)
     {
         var bin = FindBinaries();
         if (Environment.UserName == "root" && !await PostgresUserCanReachAsync(folder, ct))
@@ -80,7 +87,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             folder = Path.Combine("/var/tmp/compliance-portal-pg", key);
         }
         var pg = new EmbeddedPostgres(folder, bin);
-        await pg.StartCoreAsync(ct);
+        await pg.StartCoreAsync(serverSettings, ct);
         return pg;
     }
 
@@ -99,7 +106,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         return await PostgresTools.RunAsync("runuser", ["-u", "postgres", "--", "test", "-x", parent], ct, throwOnError: false);
     }
 
-    private async Task StartCoreAsync(CancellationToken ct)
+    private async Task StartCoreAsync(IReadOnlyList<string> serverSettings, CancellationToken ct)
     {
         Directory.CreateDirectory(_socketDir);
         const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
@@ -156,7 +163,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             Port = FreePort();
             var ok = await RunPgAsync("pg_ctl",
                 ["-D", _dataDir, "-l", Path.Combine(Folder, "server.log"), "-w", "-t", "60", "-o",
-                 $"-p {Port} -k {_socketDir} -c listen_addresses=127.0.0.1 -c unix_socket_permissions=0700 -c max_connections=500 -c shared_buffers=256MB", "start"],
+                 $"-p {Port} -k {_socketDir} -c listen_addresses=127.0.0.1 -c unix_socket_permissions=0700 -c max_connections=500 -c shared_buffers=256MB" + string.Concat(serverSettings.Select(setting => $" -c {setting}")), "start"],
                 ct, throwOnError: attempt >= 2);
             if (ok)
             {

@@ -49,11 +49,11 @@ public sealed class IngestBenchmarkTests
     }
 
     [Fact]
-    public async Task BenchIngest_Ablation_DropsTheIndexesAndPassesSettingsToThePortal()
+    public async Task BenchIngest_Ablation_DropsTheIndexesAndPassesSettingsToThePortal_AndProfilesStatements()
     {
         var output = new StringWriter();
         var options = IngestBenchmarkOptions.Parse(["--events", "1000", "--clients", "2", "--batch", "250", "--insert-events", "100",
-            "--warmup", "0", "--load-rate", "500", "--load-seconds", "1", "--load-step", "1000000",
+            "--warmup", "0", "--load-rate", "500", "--load-seconds", "1", "--load-step", "1000000", "--statements", "40",
             "--without", "indexes", "--Alerts:Enabled=false", "--content-root", RepositoryRoot.Path]);
 
         var exit = await IngestBenchmark.RunAsync(options, output);
@@ -65,6 +65,10 @@ public sealed class IngestBenchmarkTests
         Assert.Contains("audit_log_trade_id_idx", dropped);
         Assert.DoesNotContain("audit_log_pkey", dropped);
         Assert.Contains("full-text check: skipped (ablation run)", lines);
+        // --statements: the fixed load's statements from pg_stat_statements, the head's move among them.
+        var profile = lines.SkipWhile(l => !l.StartsWith("statements at the fixed load (pg_stat_statements, the 40 ", StringComparison.Ordinal)).Skip(2).TakeWhile(l => char.IsDigit(l[0])).ToList();
+        Assert.InRange(profile.Count, 5, 40);
+        Assert.Contains(profile, l => l.Contains("UPDATE ledger_head", StringComparison.Ordinal));
         // Alerts:Enabled=false reached the portal: no alert rule added entries of its own.
         Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, "^chain check: intact=True, posted entries=150[1-9], all entries=150[1-9],"));
     }
