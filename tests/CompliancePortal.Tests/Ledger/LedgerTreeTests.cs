@@ -21,15 +21,17 @@ public sealed class LedgerTreeTests(PostgresFixture postgres) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    private async Task AppendAsync(int count, DateTimeOffset? receivedAt = null, string logType = LogTypes.Trade)
+    /// <summary>Commits <paramref name="count"/> entries in one transaction; returns them as the writer hands them over.</summary>
+    private async Task<List<CommittedEntry>> AppendAsync(int count, DateTimeOffset? receivedAt = null, string logType = LogTypes.Trade)
     {
         var at = receivedAt ?? DateTimeOffset.UtcNow;
         var events = Enumerable.Range(0, count).Select(i => new LedgerEvent(logType, "trade_executed", at, null, null, null, null,
             Encoding.UTF8.GetBytes($$"""{"trade_id":"T-{{Guid.NewGuid():N}}","n":{{i}}}"""), at)).ToList();
         await using var connection = await _app.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        await LedgerAppender.AppendAsync(connection, [new AppendRequest("key:test", events)], CancellationToken.None);
+        var plan = await LedgerAppender.AppendAsync(connection, [new AppendRequest("key:test", events)], lookUpEventIds: true, CancellationToken.None);
         await tx.CommitAsync();
+        return plan.Rows;
     }
 
     private Task<List<byte[]>> StoredLeavesAsync() => MerkleReference.StoredLeavesAsync(_db);
@@ -61,6 +63,51 @@ public sealed class LedgerTreeTests(PostgresFixture postgres) : IAsyncLifetime
         var consistency = await LedgerTree.ConsistencyProofAsync(_app, 300, 1000);
         Assert.True(MerkleProofs.VerifyConsistency(300, 1000, first.Root, tree.Root, consistency));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => LedgerTree.InclusionProofAsync(_app, 0, 1001));
+    }
+
+    [Fact]
+    public async Task Extend_TakesTheLeavesHandedOver_AndReadsTheEntriesNoRunCovers()
+    {
+        var handed = new HandedLeaves(capacity: 1000);
+        await AppendAsync(100);                 // 1..100: committed elsewhere
+        handed.Add(await AppendAsync(200));     // 101..300: handed over
+        await AppendAsync(50);                  // 301..350: a commit not handed over
+        handed.Add(await AppendAsync(150));     // 351..500: a new run, the first one let go
+        await AppendAsync(30);                  // 501..530
+        var committed = await StoredLeavesAsync();
+        // Altered in place afterwards (as a superuser could): a leaf read back shows it, a handed one cannot.
+        await _db.ExecuteAsAdminAsync("SET session_replication_role = replica; UPDATE audit_log SET canonical = canonical || '\\x20'::bytea WHERE seq IN (200, 400)");
+        var stored = await StoredLeavesAsync();
+        Assert.NotEqual(committed[199], stored[199]);
+
+        var tree = await LedgerTree.ExtendAsync(_app, maxLeaves: 1000, handed);
+
+        Assert.Equal(530, tree.Size);
+        var expected = committed.ToList();
+        expected[199] = stored[199];   // 200 was read back; 400 was handed over
+        Assert.Equal(MerkleReference.Mth(expected), tree.Root);
+        var (first, last) = handed.Range;
+        Assert.True(first > last, $"the handed leaves {first}..{last} were not let go");
+
+        // A run longer than one extension: the rest waits for the next one.
+        handed.Add(await AppendAsync(100));     // 531..630
+        Assert.Equal(570, (await LedgerTree.ExtendAsync(_app, maxLeaves: 40, handed)).Size);
+        Assert.Equal((571L, 630L), handed.Range);
+        await _db.ExecuteAsAdminAsync("SET session_replication_role = replica; UPDATE audit_log SET canonical = canonical || '\\x20'::bytea WHERE seq = 600");
+        tree = await LedgerTree.ExtendAsync(_app, maxLeaves: 1000, handed);
+        Assert.Equal(630, tree.Size);
+        var afterwards = await StoredLeavesAsync();
+        expected.AddRange(afterwards.Skip(530));
+        expected[599] = MerkleHash.Leaf((await CanonicalAsync(600))[..^1]);   // handed over: the bytes as committed
+        Assert.Equal(MerkleReference.Mth(expected), tree.Root);
+    }
+
+    private async Task<byte[]> CanonicalAsync(long seq)
+    {
+        await using var connection = new NpgsqlConnection(_db.Admin);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"SELECT canonical FROM audit_log WHERE seq = {seq}", connection);
+        return (byte[])(await cmd.ExecuteScalarAsync())!;
     }
 
     [Fact]

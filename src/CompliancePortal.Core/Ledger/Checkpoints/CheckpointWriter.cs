@@ -25,6 +25,7 @@ public sealed class CheckpointWriter(
     NoteSigner signer,
     IArchiveStore archive,
     WitnessClient witnesses,
+    LedgerCommitSignal committed,
     IOptions<CheckpointOptions> options,
     TimeProvider time,
     ILogger<CheckpointWriter> logger) : BackgroundService
@@ -37,7 +38,36 @@ public sealed class CheckpointWriter(
     private readonly CheckpointOptions _options = options.Value;
     private Task _witnessing = Task.CompletedTask;
 
+    // What this process's writer commits, hashed as it comes: the tree takes those leaves without
+    // reading the entries back (two intervals' worth at most; the rest is read as before).
+    private readonly HandedLeaves _handed = new(2 * options.Value.TreeBatchLeaves);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var following = FollowCommitsAsync(committed.Follow(), stoppingToken);
+        try
+        {
+            await KeepLevelAsync(stoppingToken);
+        }
+        finally
+        {
+            await following;
+        }
+    }
+
+    private async Task FollowCommitsAsync(LedgerInbox inbox, CancellationToken ct)
+    {
+        try
+        {
+            while (!ct.IsCancellationRequested)
+                if (await inbox.TakeAsync(TimeSpan.FromSeconds(10), ct) is { Count: > 0 } entries) _handed.Add(entries);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task KeepLevelAsync(CancellationToken stoppingToken)
     {
         var nextCheckpoint = time.GetUtcNow() + _options.Interval;
         while (!stoppingToken.IsCancellationRequested)
@@ -105,7 +135,7 @@ public sealed class CheckpointWriter(
         while (true)
         {
             var before = await ReadTreeAsync(ct);
-            var after = await LedgerTree.ExtendAsync(dataSource, _options.TreeBatchLeaves, ct);
+            var after = await LedgerTree.ExtendAsync(dataSource, _options.TreeBatchLeaves, _handed, ct);
             if (after.Size - before.Size < _options.TreeBatchLeaves) return after;
         }
     }

@@ -31,7 +31,14 @@ public static class LedgerTree
     /// Appends up to <paramref name="maxLeaves"/> committed entries past the tree's size and
     /// returns the new head (the old one when the tree is level with the ledger).
     /// </summary>
-    public static async Task<TreeHead> ExtendAsync(NpgsqlDataSource dataSource, int maxLeaves, CancellationToken ct = default)
+    public static Task<TreeHead> ExtendAsync(NpgsqlDataSource dataSource, int maxLeaves, CancellationToken ct = default) =>
+        ExtendAsync(dataSource, maxLeaves, handed: null, ct);
+
+    /// <summary>
+    /// As <see cref="ExtendAsync(NpgsqlDataSource, int, CancellationToken)"/>, taking the leaf
+    /// hashes of the entries <paramref name="handed"/> covers from it instead of reading them back.
+    /// </summary>
+    public static async Task<TreeHead> ExtendAsync(NpgsqlDataSource dataSource, int maxLeaves, HandedLeaves? handed, CancellationToken ct = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -44,7 +51,7 @@ public static class LedgerTree
         var partial = MerkleFrontier.PartialTiles(tree.Size).Select(t => t.Key).ToList();
         var stored = await LoadTilesAsync(connection, partial, ct);
         var frontier = MerkleFrontier.Resume(tree.Size, stored);
-        await AppendLeavesAsync(connection, frontier, target, ct);
+        await AppendLeavesAsync(connection, frontier, target, handed, ct);
 
         var changed = frontier.TakeChanged();
         await using (var upsert = new NpgsqlCommand(
@@ -71,12 +78,37 @@ public static class LedgerTree
     }
 
     /// <summary>
-    /// Leaf hashes of entries tree.Size+1 .. <paramref name="target"/> in seq order: from the
-    /// stored canonical bytes, or from the tombstone of an entry the retention job removed.
+    /// Leaf hashes of entries tree.Size+1 .. <paramref name="target"/> in seq order: those
+    /// <paramref name="handed"/> covers from it, the others from the stored entries.
     /// </summary>
-    private static async Task AppendLeavesAsync(NpgsqlConnection connection, MerkleFrontier frontier, long target, CancellationToken ct)
+    private static async Task AppendLeavesAsync(NpgsqlConnection connection, MerkleFrontier frontier, long target, HandedLeaves? handed,
+        CancellationToken ct)
+    {
+        if (handed is null)
+        {
+            await AppendStoredLeavesAsync(connection, frontier, target, ct);
+            return;
+        }
+        handed.ForgetThrough(frontier.Size);
+        var (first, last) = handed.Range;
+        var (from, to) = (Math.Max(first, frontier.Size + 1), Math.Min(last, target));
+        if (from <= to)
+        {
+            await AppendStoredLeavesAsync(connection, frontier, from - 1, ct);
+            var leaves = handed.Take(from, to);
+            for (var offset = 0; offset < leaves.Length; offset += MerkleHash.Size) frontier.Append(leaves.AsSpan(offset, MerkleHash.Size));
+        }
+        await AppendStoredLeavesAsync(connection, frontier, target, ct);
+    }
+
+    /// <summary>
+    /// Leaf hashes of stored entries tree.Size+1 .. <paramref name="target"/> in seq order: from
+    /// their canonical bytes, or from the tombstone of an entry the retention job removed.
+    /// </summary>
+    private static async Task AppendStoredLeavesAsync(NpgsqlConnection connection, MerkleFrontier frontier, long target, CancellationToken ct)
     {
         var from = frontier.Size;
+        if (target <= from) return;
         var purged = new Dictionary<long, byte[]?>();
         await using (var tombstones = new NpgsqlCommand("SELECT seq, leaf_hash FROM ledger_tombstones WHERE seq > $1 AND seq <= $2", connection))
         {
