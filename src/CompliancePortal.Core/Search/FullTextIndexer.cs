@@ -70,7 +70,7 @@ public sealed class FullTextIndexer(
                 if (_options.Indexing && lease is null && (lease = await TryTakeLeaseAsync(leaseName, stoppingToken)) is not null)
                     Volatile.Write(ref Held(leaseName), 1);
                 var full = lease is not null && await stage(lease, stoppingToken);
-                await ReadLagAsync(stoppingToken);
+                await ReadLagAsync(lease, stoppingToken);
                 if (!full) await Task.Delay(interval, time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -182,9 +182,11 @@ public sealed class FullTextIndexer(
         return null;
     }
 
-    private async Task ReadLagAsync(CancellationToken ct)
+    /// <summary>Reads the lags, on the stage's lease connection when it holds one (a pooled connection's return costs its reset statements, each round).</summary>
+    private async Task ReadLagAsync(NpgsqlConnection? lease, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("SELECT (SELECT seq FROM ledger_head), watermark, vectorized FROM fts_position");
+        const string Sql = "SELECT (SELECT seq FROM ledger_head), watermark, vectorized FROM fts_position";
+        await using var cmd = lease is null ? db.CreateCommand(Sql) : new NpgsqlCommand(Sql, lease);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         var (head, watermark, vectorized) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
