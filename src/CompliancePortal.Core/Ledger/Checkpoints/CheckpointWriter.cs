@@ -65,6 +65,11 @@ public sealed class CheckpointWriter(
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
+        catch (Exception ex)
+        {
+            // Only a saving is lost: the tree reads every leaf back from the ledger from here on.
+            logger.LogError(ex, "The Merkle tree stopped following the writer's commits; it reads them back instead");
+        }
     }
 
     private async Task KeepLevelAsync(CancellationToken stoppingToken)
