@@ -20,6 +20,13 @@ public sealed record BenchResult(string Contestant, int Events, TimeSpan Elapsed
     /// <summary>503 answers the clients got and sent again (portal runs only).</summary>
     public int BusyAnswers { get; init; }
 
+    /// <summary>Requests that waited at the vectors' bound (Search:MaxUnvectorized) before they went on, and their waits in all (portal runs only).</summary>
+    public long GateWaits { get; init; }
+
+    public double GateWaitMilliseconds { get; init; }
+
+    public double GateWaitMean => GateWaits == 0 ? double.NaN : GateWaitMilliseconds / GateWaits;
+
     public double IndexLagP50 => Percentile.NearestRank(IndexLagMilliseconds, 0.50);
 
     public double IndexLagP99 => Percentile.NearestRank(IndexLagMilliseconds, 0.99);
@@ -47,11 +54,11 @@ public sealed record BenchResult(string Contestant, int Events, TimeSpan Elapsed
     public static string Table(IEnumerable<BenchResult> results)
     {
         var c = CultureInfo.InvariantCulture;
-        const string format = "{0,-34} {1,8} {2,8} {3,9} {4,8} {5,8} {6,8} {7,8} {8,8} {9,7} {10,7} {11,7} {12,7} {13,7} {14,7} {15,7} {16,6}";
+        const string format = "{0,-34} {1,8} {2,8} {3,9} {4,8} {5,8} {6,8} {7,8} {8,8} {9,7} {10,7} {11,7} {12,7} {13,7} {14,7} {15,7} {16,6} {17,6} {18,7}";
         var lines = new List<string>
         {
             string.Format(c, format, "contestant", "events", "seconds", "events/s", "ack p50", "ack p99", "lag p50", "lag p99", "vec p99",
-                "client", "app", "pg", "pg bg", "indexer", "wal B", "fpi/1k", "503s"),
+                "client", "app", "pg", "pg bg", "indexer", "wal B", "fpi/1k", "503s", "gated", "gate ms"),
         };
         static string Ms(double v) => double.IsNaN(v) ? "-" : v.ToString("F1", CultureInfo.InvariantCulture);
         foreach (var r in results)
@@ -61,7 +68,8 @@ public sealed record BenchResult(string Contestant, int Events, TimeSpan Elapsed
                 r.Contestant, r.Events, r.Elapsed.TotalSeconds.ToString("F2", c), r.EventsPerSecond.ToString("F0", c), Ms(r.AckP50), Ms(r.AckP99),
                 Ms(r.IndexLagP50), Ms(r.IndexLagP99), Ms(r.VectorLagP99), PerEvent(r.Used.Clients).ToString("F1", c), PerEvent(r.Used.Process).ToString("F1", c),
                 PerEvent(r.Used.Backends).ToString("F1", c), PerEvent(r.Used.Background).ToString("F1", c), PerEvent(r.Used.Indexer).ToString("F1", c),
-                ((double)r.Used.WalBytes / r.Events).ToString("F0", c), (1000.0 * r.Used.WalFullPages / r.Events).ToString("F1", c), r.BusyAnswers));
+                ((double)r.Used.WalBytes / r.Events).ToString("F0", c), (1000.0 * r.Used.WalFullPages / r.Events).ToString("F1", c), r.BusyAnswers,
+                r.GateWaits, Ms(r.GateWaitMean)));
         }
         return string.Join(Environment.NewLine, lines);
     }
@@ -80,6 +88,7 @@ public sealed record BenchResult(string Contestant, int Events, TimeSpan Elapsed
             $"\"events_per_s_sustained\": {sustained:F1}, \"offered_per_s\": {atLoad.OfferedRate}, \"ack_p50_ms_at_load\": {atLoad.AckP50:F2}, " +
             $"\"ack_p99_ms_at_load\": {atLoad.AckP99:F2}, \"index_lag_p50_ms\": {atLoad.IndexLagP50:F2}, \"index_lag_p99_ms\": {atLoad.IndexLagP99:F2}, " +
             $"\"vector_lag_p99_ms\": {atLoad.VectorLagP99:F2}, \"busy_answers\": {portal.BusyAnswers}, \"busy_answers_at_load\": {atLoad.BusyAnswers}, " +
+            $"\"gated_at_load\": {atLoad.GateWaits}, \"gate_wait_ms_mean_at_load\": {(atLoad.GateWaits == 0 ? 0 : atLoad.GateWaitMean):F2}, " +
             $"\"server_cpu_us_per_event\": {atLoad.ServerCpuPerEvent:F2}, \"indexer_cpu_us_per_event\": {atLoad.IndexerCpuPerEvent:F2}, " +
             $"\"seed_copy_per_s\": {seedCopy.EventsPerSecond:F1}, \"seed_insert_per_s\": {seedInsert.EventsPerSecond:F1}, " +
             $"\"vs_seed_copy\": {portal.EventsPerSecond / seedCopy.EventsPerSecond:F2}, " +

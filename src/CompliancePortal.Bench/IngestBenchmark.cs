@@ -157,7 +157,8 @@ public static class IngestBenchmark
             output.WriteLine(" lag ms: from a request's acknowledgement to the full-text index holding it (watermark read every 10 ms); vec = to its vectors being stored (the first stage);");
             output.WriteLine(" cpu in us per event: client = the load process; app = this process (the portal, or the seed's loader); pg = PostgreSQL's client backends but the indexer's;");
             output.WriteLine(" pg bg = autovacuum, checkpointer, writers and exited processes; indexer = the full-text indexer's backend;");
-            output.WriteLine(" wal B = WAL bytes per event, fpi/1k = full-page images per 1,000 events; 503s = busy answers the clients sent again after 20 ms)");
+            output.WriteLine(" wal B = WAL bytes per event, fpi/1k = full-page images per 1,000 events; 503s = busy answers the clients sent again after 20 ms;");
+            output.WriteLine(" gated = requests held at the vectors' bound, Search:MaxUnvectorized, before they went on; gate ms = their mean wait)");
             output.WriteLine($"sustained: {runs.Sustained:F0} events/s (the highest offered load held: 95 % acknowledged, every request indexed within 5 s), " +
                              $"{runs.Sustained / seedCopy.EventsPerSecond:F2}x the seed's COPY");
             output.WriteLine();

@@ -49,7 +49,13 @@ public static class PortalContestant
             var key = ApiKeyStore.NewKey();
             await app.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("bench", key, [.. LogTypes.All], canVerify: false, ct);
             var address = new Uri(app.Urls.First());
-            Task<BenchResult> Load(LoadPlan plan, string contestant) => LoadClients.RunAsync(address, key, plan, contestant, database.App, meter, ct);
+            var held = app.Services.GetRequiredService<CompliancePortal.Metrics.PortalMetrics>().IngestHeldSeconds;
+            async Task<BenchResult> Load(LoadPlan plan, string contestant)
+            {
+                var (waits, seconds) = (held.Count, held.Sum);
+                var result = await LoadClients.RunAsync(address, key, plan, contestant, database.App, meter, ct);
+                return result with { GateWaits = held.Count - waits, GateWaitMilliseconds = (held.Sum - seconds) * 1000 };
+            }
 
             var other = 0;
             for (var start = 0; start < options.Warmup; start += IngestBenchmarkOptions.WarmupRound)

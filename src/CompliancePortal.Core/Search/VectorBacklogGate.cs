@@ -26,23 +26,24 @@ public sealed class VectorBacklogGate(IOptions<SearchOptions> options, TimeProvi
         get { lock (_lock) return _nextOpening is not null; }
     }
 
-    /// <summary>Waits until a reading is at or under the bound; false when none came within the wait.</summary>
-    public async Task<bool> EnterAsync(CancellationToken ct)
+    /// <summary>Waits until a reading is at or under the bound; not entered when none came within the wait.</summary>
+    public async Task<GateEntry> EnterAsync(CancellationToken ct)
     {
         Task opened;
         lock (_lock)
         {
-            if (_nextOpening is null) return true;
+            if (_nextOpening is null) return GateEntry.AtOnce;
             opened = _nextOpening.Task;
         }
+        var started = time.GetTimestamp();
         try
         {
             await opened.WaitAsync(TimeSpan.FromMilliseconds(_options.UnvectorizedWaitMilliseconds), time, ct);
-            return true;
+            return new GateEntry(true, time.GetElapsedTime(started));
         }
         catch (TimeoutException)
         {
-            return false;
+            return new GateEntry(false, time.GetElapsedTime(started));
         }
     }
 
@@ -60,4 +61,10 @@ public sealed class VectorBacklogGate(IOptions<SearchOptions> options, TimeProvi
             _nextOpening = null;
         }
     }
+}
+
+/// <summary>How a request passed the gate: whether it went on, and how long it waited first (zero when the gate was open).</summary>
+public readonly record struct GateEntry(bool Entered, TimeSpan Waited)
+{
+    public static readonly GateEntry AtOnce = new(true, TimeSpan.Zero);
 }

@@ -115,7 +115,9 @@ public static class IngestEndpoints
         if (forbidden.Count > 0)
             return Problems.Forbidden($"This API key may not write log type(s) {string.Join(", ", forbidden)}; it may write {string.Join(", ", key!.LogTypes)}. Nothing was stored.");
 
-        if (!await services.Vectors.EnterAsync(http.RequestAborted))
+        var gate = await services.Vectors.EnterAsync(http.RequestAborted);
+        if (gate.Waited > TimeSpan.Zero) services.Metrics.IngestHeldSeconds.Observe(gate.Waited.TotalSeconds);
+        if (!gate.Entered)
             return Problems.VectorsBehind(http, services.Index, services.Search.Value);
         IReadOnlyList<LedgerReceipt> receipts;
         try

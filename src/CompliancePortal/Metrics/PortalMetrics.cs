@@ -22,6 +22,7 @@ public sealed class PortalMetrics
     public Counter EventsCommitted { get; }
     public Histogram IngestBatchEvents { get; }
     public Histogram IngestCommitSeconds { get; }
+    public Histogram IngestHeldSeconds { get; }
     public Gauge WriterQueuedEvents { get; }
     public Gauge IndexLag { get; }
     public Gauge VectorLag { get; }
@@ -44,6 +45,9 @@ public sealed class PortalMetrics
         IngestBatchEvents = make.CreateHistogram("compliance_portal_ingest_batch_events", "Events per accepted ingest request",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 4, 9) });
         IngestCommitSeconds = make.CreateHistogram("compliance_portal_ingest_commit_seconds", "Time from an ingest request's events being valid to their commit");
+        IngestHeldSeconds = make.CreateHistogram("compliance_portal_ingest_held_seconds",
+            "Time an ingest request waited at the vectors' bound (Search:MaxUnvectorized) before it went on or was refused; requests that did not wait are not counted",
+            new HistogramConfiguration { Buckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
         WriterQueuedEvents = make.CreateGauge("compliance_portal_writer_queued_events", "Events waiting for the ledger writer");
         IndexLag = make.CreateGauge("compliance_portal_index_lag_entries", "Ledger entries not yet in the full-text GIN index (search still finds them)");
         VectorLag = make.CreateGauge("compliance_portal_index_vector_lag_entries", "Ledger entries without a stored full-text vector yet (each search computes them)");

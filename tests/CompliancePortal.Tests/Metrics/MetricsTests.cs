@@ -99,6 +99,7 @@ public sealed class MetricsTests(PostgresFixture postgres) : PortalTest(postgres
         Assert.Equal(7, Value(samples, "compliance_portal_ingest_batch_events_sum"));
         Assert.Equal(0.145, Value(samples, "api_latency_seconds_sum", ("endpoint", "/v2/orders")), 9);
         Assert.Equal(1, Value(samples, "compliance_portal_ingest_commit_seconds_count"));
+        Assert.Equal(0, Value(samples, "compliance_portal_ingest_held_seconds_count"));   // nothing waited at the vectors' bound
         Assert.Equal(0, Value(samples, "compliance_portal_writer_queued_events"));
         Assert.True(Value(samples, "compliance_portal_live_feed_subscribers") >= 1);
         Assert.Contains(samples, s => s.Name == "compliance_portal_index_lag_entries");

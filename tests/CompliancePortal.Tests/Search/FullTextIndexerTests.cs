@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using CompliancePortal.Core.Audit;
 using CompliancePortal.Core.Search;
+using CompliancePortal.Metrics;
 using CompliancePortal.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -398,6 +399,8 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
         var head = await FillTheVectorsBoundAsync("curlew");
         var gate = Portal.Services.GetRequiredService<VectorBacklogGate>();
 
+        var held = Portal.Services.GetRequiredService<PortalMetrics>().IngestHeldSeconds;
+        var (heldBefore, heldSecondsBefore) = (held.Count, held.Sum);
         Assert.True(gate.Closed);
         var waiting = Client.PostNdJsonAsync([IngestClient.Trade(1)], Key);
         await Task.Delay(1000);
@@ -409,6 +412,8 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
 
         Assert.Equal(HttpStatusCode.OK, taken.StatusCode);
         Assert.Equal(head + 1, await ScalarAsync("SELECT seq FROM ledger_head"));
+        Assert.Equal(heldBefore + 1, held.Count);   // the operator's metric: one request held, for over a second
+        Assert.True(held.Sum - heldSecondsBefore >= 1.0, $"held {held.Sum - heldSecondsBefore} s");
         Assert.Equal((9000L, 50), await SearchAsync("curlew"));
         await AssertIndexMatchesWatermarkAsync();
     }
@@ -419,8 +424,12 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
         var head = await FillTheVectorsBoundAsync("whimbrel");
         var portalIndex = Portal.Services.GetRequiredService<FullTextIndexer>();
 
+        var held = Portal.Services.GetRequiredService<PortalMetrics>().IngestHeldSeconds;
+        var (heldBefore, heldSecondsBefore) = (held.Count, held.Sum);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var refused = await Client.PostNdJsonAsync([IngestClient.Trade(1)], Key);
+        Assert.Equal(heldBefore + 1, held.Count);   // a refused request's wait is counted too
+        Assert.True(held.Sum - heldSecondsBefore >= 4.9, $"held {held.Sum - heldSecondsBefore} s");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(4.9), $"answered after {clock.Elapsed}, not after the 5 s wait");

@@ -13,7 +13,7 @@ public sealed class VectorBacklogGateTests
     public async Task Requests_GoAtOnceUnderTheBound_WaitOverIt_AndAllGoAtTheFirstReadingAtOrUnderIt()
     {
         var gate = Gate(100);
-        Assert.True(await gate.EnterAsync(CancellationToken.None));
+        Assert.Equal(GateEntry.AtOnce, await gate.EnterAsync(CancellationToken.None));
 
         gate.OnVectorLagRead(101);
         var first = gate.EnterAsync(CancellationToken.None);
@@ -25,10 +25,10 @@ public sealed class VectorBacklogGateTests
         Assert.False(first.IsCompleted || second.IsCompleted);
 
         gate.OnVectorLagRead(100);
-        Assert.True(await first.WaitAsync(TimeSpan.FromSeconds(5)));
-        Assert.True(await second.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.True((await first.WaitAsync(TimeSpan.FromSeconds(5))) is { Entered: true, Waited.Ticks: > 0 });
+        Assert.True((await second.WaitAsync(TimeSpan.FromSeconds(5))) is { Entered: true, Waited.Ticks: > 0 });
         Assert.False(gate.Closed);
-        Assert.True(await gate.EnterAsync(CancellationToken.None));
+        Assert.Equal(GateEntry.AtOnce, await gate.EnterAsync(CancellationToken.None));
     }
 
     [Fact]
@@ -37,11 +37,13 @@ public sealed class VectorBacklogGateTests
         var gate = Gate(100, waitMilliseconds: 100);
         gate.OnVectorLagRead(500);
 
-        Assert.False(await gate.EnterAsync(CancellationToken.None));
+        var refused = await gate.EnterAsync(CancellationToken.None);
+        Assert.False(refused.Entered);
+        Assert.True(refused.Waited >= TimeSpan.FromMilliseconds(90), $"waited {refused.Waited}");
 
         // A later reading under the bound still opens the gate for the next one.
         gate.OnVectorLagRead(0);
-        Assert.True(await gate.EnterAsync(CancellationToken.None));
+        Assert.Equal(GateEntry.AtOnce, await gate.EnterAsync(CancellationToken.None));
     }
 
     [Fact]
