@@ -55,11 +55,16 @@ public sealed class FullTextIndexer(
     public bool TooFarBehind => Lag > _options.MaxUnindexed;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
-        RunAsync(VectorsLease, VectorStageAsync, stoppingToken),
-        RunAsync(IndexLease, IndexStageAsync, stoppingToken));
+        RunAsync(VectorsLease, VectorStageAsync, () => VectorLag > _options.MaxUnvectorized, stoppingToken),
+        RunAsync(IndexLease, IndexStageAsync, () => false, stoppingToken));
 
-    /// <summary>One stage's loop: takes its lease when it can, runs a batch, reads the lag, and waits an interval unless the batch was full.</summary>
-    private async Task RunAsync(string leaseName, Func<NpgsqlConnection, CancellationToken, Task<bool>> stage, CancellationToken stoppingToken)
+    /// <summary>
+    /// One stage's loop: takes its lease when it can, runs a batch, reads the lag, and waits an
+    /// interval unless the batch was full or the stage is <paramref name="holdingIngest"/> (the
+    /// vectors' lag over its bound holds ingest requests until a reading under it).
+    /// </summary>
+    private async Task RunAsync(string leaseName, Func<NpgsqlConnection, CancellationToken, Task<bool>> stage, Func<bool> holdingIngest,
+        CancellationToken stoppingToken)
     {
         var interval = TimeSpan.FromMilliseconds(_options.IndexIntervalMilliseconds);
         NpgsqlConnection? lease = null;
@@ -71,7 +76,7 @@ public sealed class FullTextIndexer(
                     Volatile.Write(ref Held(leaseName), 1);
                 var full = lease is not null && await stage(lease, stoppingToken);
                 await ReadLagAsync(lease, stoppingToken);
-                if (!full) await Task.Delay(interval, time, stoppingToken);
+                if (!full && !(lease is not null && holdingIngest())) await Task.Delay(interval, time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

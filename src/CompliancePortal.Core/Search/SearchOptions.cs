@@ -51,7 +51,8 @@ public sealed class SearchOptions : ISettings
 
     /// <summary>
     /// How long the indexer waits after a round whose batches were not full (and how often a
-    /// standby instance tries to take over).
+    /// standby instance tries to take over). The vectors' stage does not wait while its lag is
+    /// over <see cref="MaxUnvectorized"/>: that holds ingest requests until a reading under it.
     /// </summary>
     public int IndexIntervalMilliseconds { get; set; } = 25;
 }

@@ -394,6 +394,42 @@ public sealed class FullTextIndexerTests(PostgresFixture postgres) : PortalTest(
     }
 
     [Fact]
+    public async Task TheVectorsStage_RunsAgainAtOnce_WhileItsLagHoldsIngest_NotAfterItsInterval()
+    {
+        // An interval far longer than the test: only a round run again at once stores the vectors in time.
+        var options = Options.Create(new SearchOptions { IndexBatchSize = 20_000, IndexIntervalMilliseconds = 600_000, MaxUnvectorized = 10 });
+        var gate = new VectorBacklogGate(options, TimeProvider.System);
+        await using var source = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Db.Connections.App) { ApplicationName = "indexer-burst" }.ConnectionString);
+        var indexer = new FullTextIndexer(source, options, gate, TimeProvider.System, NullLogger<FullTextIndexer>.Instance);
+        await using var blocker = new NpgsqlConnection(Db.Connections.App);
+        await blocker.OpenAsync();
+        await using var hold = await blocker.BeginTransactionAsync();
+        await using (var lockMark = new NpgsqlCommand("SELECT FROM fts_vectors WHERE id = 1 FOR UPDATE", blocker, hold))
+            await lockMark.ExecuteNonQueryAsync();
+
+        await PostTaggedAsync("sanderling");   // an entry for the first batch (over an empty ledger it would not read its mark)
+        await indexer.StartAsync(CancellationToken.None);
+        try
+        {
+            // Its first batch has taken its snapshot and waits for the mark's row; entries committed now
+            // are after that snapshot, so the batch stores none of them and the reading after it is over the bound.
+            await WaitForAsync(async () => await ScalarAsync(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'indexer-burst' AND wait_event_type = 'Lock'") == 1, "the first batch to wait for the mark");
+            await PostTaggedAsync("sanderling", 50);
+            var head = await ScalarAsync("SELECT seq FROM ledger_head");
+            await hold.RollbackAsync();
+
+            await WaitForAsync(async () => await ScalarAsync("SELECT vectorized FROM fts_vectors") == head, "the vectors' stage to store the entries its first batch could not see");
+            await WaitForAsync(() => Task.FromResult(!gate.Closed), "a reading under the bound to open the gate");
+        }
+        finally
+        {
+            await indexer.StopAsync(CancellationToken.None);
+        }
+        await AssertIndexMatchesWatermarkAsync();
+    }
+
+    [Fact]
     public async Task Ingest_WaitsWhileTooManyEntriesHaveNoStoredVector_AndIsTakenOnceTheyHave()
     {
         var head = await FillTheVectorsBoundAsync("curlew");
