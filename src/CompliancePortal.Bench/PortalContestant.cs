@@ -72,9 +72,11 @@ public static class PortalContestant
 
             var loadPlan = new LoadPlan(options.LoadRate * options.LoadSeconds, $"load{options.LoadRate}", options.LoadBatch, options.Clients, options.LoadRate);
             if (statements is not null) await statements.ResetAsync(ct);
+            var gc = GcCounts.Now();
             var atLoad = await Load(loadPlan, $"portal: {options.LoadRate}/s offered");
             other += atLoad.Events;
             output.WriteLine($"fixed load: {options.LoadRate}/s offered for {options.LoadSeconds} s: {(atLoad.Held ? "held" : "not held")}");
+            output.WriteLine($"portal's GC at the fixed load: {GcCounts.Now() - gc}");
             if (statements is not null) await statements.PrintAsync(output, atLoad.Events, ct);
 
             // Higher loads, a step at a time, while each is held (up to what the saturated run reached).
@@ -128,4 +130,16 @@ public static class PortalContestant
         }
         throw new InvalidOperationException("no checkpoint could be timed: the running writer signed every time first");
     }
+}
+
+/// <summary>The portal process's garbage collections and their pauses, to tell a stall of the runtime from one of the database.</summary>
+internal readonly record struct GcCounts(int Gen0, int Gen1, int Gen2, TimeSpan Paused)
+{
+    public static GcCounts Now() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+
+    public static GcCounts operator -(GcCounts after, GcCounts before) =>
+        new(after.Gen0 - before.Gen0, after.Gen1 - before.Gen1, after.Gen2 - before.Gen2, after.Paused - before.Paused);
+
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{Gen0} collections ({Gen1} of gen1, {Gen2} of gen2), paused {Paused.TotalMilliseconds:F0} ms in all");
 }

@@ -43,6 +43,7 @@ public sealed class IngestBenchmarkTests
         // The warm-up's events go into the same ledger first, so the chain holds both.
         Assert.Contains(lines, l => l.StartsWith("warm-up: 500 events", StringComparison.Ordinal));
         Assert.Contains("fixed load: 500/s offered for 2 s: held", lines);
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^portal's GC at the fixed load: \d+ collections \(\d+ of gen1, \d+ of gen2\), paused \d+ ms in all$"));
         Assert.Equal(500, summary.RootElement.GetProperty("offered_per_s").GetInt32());
         // The warm-up's 500, the measured 2,000, the fixed load's 1,000 and the checkpoint's probe (one, or more when the running writer signed first).
         Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, "^chain check: intact=True, posted entries=350[1-9],"));
