@@ -1,4 +1,4 @@
-using CompliancePortal.Core.Alerts;
+using CompliancePortal.Core.ApiKeys;
 using CompliancePortal.Core.Ledger;
 using Npgsql;
 
@@ -48,16 +48,16 @@ public static class LedgerChecks
     }
 
     /// <summary>
-    /// Recomputes the whole chain and checks it holds the <paramref name="expected"/> posted events
-    /// besides the alerts the portal's alert rules raised on them; returns a failure message or null.
+    /// Recomputes the whole chain and checks it holds the <paramref name="expected"/> events the
+    /// load clients posted (their key's entries: the portal adds its own, from the alert rules and
+    /// from recurring jobs that fall due during the run); returns a failure message or null.
     /// </summary>
     public static async Task<string?> CheckChainAsync(string connectionString, int expected, TextWriter output, CancellationToken ct)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var result = await LedgerVerifier.VerifyAsync(dataSource, ct);
-        // Counted apart from the alert rules' own entries (alert_raised), which the monitor may still be adding.
-        await using var count = dataSource.CreateCommand("SELECT count(*) FROM audit_log WHERE source <> $1");
-        count.Parameters.Add(new() { Value = AlertMonitor.Monitor.Source });
+        await using var count = dataSource.CreateCommand("SELECT count(*) FROM audit_log WHERE source = $1");
+        count.Parameters.Add(new() { Value = ApiKey.SourceOf(PortalContestant.KeyName) });
         var posted = (long)(await count.ExecuteScalarAsync(ct))!;
         output.WriteLine($"chain check: intact={result.Intact}, posted entries={posted}, all entries={result.Entries}, head={result.Head.Seq} ({result.Reason})");
         if (!result.Intact) return $"the chain is broken at {result.FirstBadSeq}: {result.Reason}";

@@ -12,6 +12,9 @@ namespace CompliancePortal.Bench;
 /// </summary>
 public static class PortalContestant
 {
+    /// <summary>The API key the load clients post with: its entries are the posted ones the chain check counts.</summary>
+    public const string KeyName = "bench";
+
     /// <summary>What the portal's runs measured.</summary>
     /// <param name="Measured">As fast as the clients get acknowledgements.</param>
     /// <param name="AtLoad">At the fixed offered load.</param>
@@ -47,7 +50,7 @@ public static class PortalContestant
         try
         {
             var key = ApiKeyStore.NewKey();
-            await app.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("bench", key, [.. LogTypes.All], canVerify: false, ct);
+            await app.Services.GetRequiredService<ApiKeyStore>().UpsertAsync(KeyName, key, [.. LogTypes.All], canVerify: false, ct);
             var address = new Uri(app.Urls.First());
             var held = app.Services.GetRequiredService<CompliancePortal.Metrics.PortalMetrics>().IngestHeldSeconds;
             async Task<BenchResult> Load(LoadPlan plan, string contestant)

@@ -21,7 +21,10 @@ public sealed class ApiKey
     public DateTimeOffset? RevokedAt { get; set; }
 
     /// <summary>How the key appears as a ledger entry's source.</summary>
-    public string Source => $"key:{Name}";
+    public string Source => SourceOf(Name);
+
+    /// <summary>The ledger source of the key named <paramref name="name"/>.</summary>
+    public static string SourceOf(string name) => $"key:{name}";
 }
 
 internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
